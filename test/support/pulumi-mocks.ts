@@ -1,0 +1,72 @@
+// Pulumi mocks that record every registered resource, so tests can assert type, name and inputs.
+// setMocks is global per process: call `installRecordingMocks()` in a `before` hook, then
+// `recorder.reset()` before declaring the resources a test looks at.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** URN-less identity for assertions: `${type}::${name}`. */
+    key: string;
+}
+
+export class ResourceRecorder {
+    readonly resources: RecordedResource[] = [];
+
+    reset(): void {
+        this.resources.length = 0;
+    }
+
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    named(name: string): RecordedResource {
+        const found = this.resources.filter((r) => r.name === name);
+        if (found.length !== 1) {
+            throw new Error(`expected exactly one resource named ${name}, found ${found.length}: ${this.describe()}`);
+        }
+        return found[0];
+    }
+
+    describe(): string {
+        return this.resources.map((r) => r.key).join(", ");
+    }
+}
+
+export const recorder = new ResourceRecorder();
+
+/** Installs mocks that record resources and echo inputs back as outputs. */
+export function installRecordingMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): ResourceRecorder {
+    pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+                recorder.resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    key: `${args.type}::${args.name}`,
+                });
+                return { id: args.inputs.name ?? `${args.name}-id`, state: args.inputs };
+            },
+            call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+                return args.inputs;
+            },
+        },
+        opts.project ?? "modelship",
+        opts.stack ?? "dev",
+        opts.preview ?? false,
+    );
+    return recorder;
+}
+
+/** Resolves an Output (or plain value) to its value; `isSecret` tells whether it was marked secret. */
+export async function unwrap<T>(value: pulumi.Input<T>): Promise<{ value: T; isSecret: boolean }> {
+    const out = pulumi.output(value);
+    const [resolved, isSecret] = await Promise.all([
+        new Promise<T>((resolve) => out.apply((v) => { resolve(v as T); return v; })),
+        pulumi.isSecret(out),
+    ]);
+    return { value: resolved, isSecret };
+}
