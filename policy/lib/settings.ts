@@ -1,0 +1,34 @@
+// Policy settings: the engine passes the per-stack config (policy/config/<stack>.json) through
+// `getConfig()`. Defaults are applied here as well as in each configSchema, so a policy behaves
+// safely whether or not the engine filled schema defaults in.
+import { PolicyConfigSchema, Severity } from "@pulumi/policy";
+
+export function settingsOf<T extends object>(args: { getConfig<U extends object>(): U }, defaults: T): T {
+    const given = args.getConfig<Partial<T>>() ?? {};
+    const merged: any = { ...defaults };
+    for (const [key, value] of Object.entries(given)) {
+        if (value !== undefined && value !== null && key !== "enforcementLevel") {
+            merged[key] = value;
+        }
+    }
+    return merged as T;
+}
+
+/** A policy description with the three parts auditors look for. */
+export function describePolicy(parts: { what: string; why: string; fix: string }): string {
+    return `${parts.what} Why: ${parts.why} Fix: ${parts.fix}`;
+}
+
+/** Builds a configSchema whose every property carries its default. */
+export function schemaWithDefaults(properties: PolicyConfigSchema["properties"]): PolicyConfigSchema {
+    return { properties };
+}
+
+export const stringList = (defaultValue: string[], description: string) => ({
+    type: "array" as const,
+    items: { type: "string" as const },
+    default: defaultValue,
+    description,
+});
+
+export type { Severity };
