@@ -1,0 +1,211 @@
+// Pure cosign plumbing: the `cosign sign` command line modelship runs, the `cosign verify` flags that
+// check it, and the verification settings the Kyverno ImageValidatingPolicy derives from the same
+// signing config. One function (`signatureVerification`) maps "transparency log on/off, signature
+// format" to settings; the CLI flags and the Kyverno `ctlog` block are both read from it, so what
+// modelship signs, what an auditor verifies and what the cluster admits cannot drift apart.
+//
+// No secret ever appears in what this file returns: the command line names environment variables,
+// and their values travel only in the Command's (secret) `environment`.
+import type { SigningConfig, SignatureFormat } from "../config/schema";
+
+/** Environment variable cosign reads the key password from (file and `env://` keys). */
+export const COSIGN_PASSWORD_ENV = "COSIGN_PASSWORD";
+/** Registry credentials for the signing command; written into a throwaway DOCKER_CONFIG by the command itself. */
+export const REGISTRY_USERNAME_ENV = "MODELSHIP_REGISTRY_USERNAME";
+export const REGISTRY_PASSWORD_ENV = "MODELSHIP_REGISTRY_PASSWORD";
+
+/** Media types of what cosign writes, per format (for the provenance record and tests). */
+export const LEGACY_SIGNATURE_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
+export const BUNDLE_ARTIFACT_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+export type CosignMajor = 2 | 3;
+
+export type KeyKind = "file" | "env" | "kms";
+
+const KMS_SCHEMES = ["awskms://", "gcpkms://", "azurekms://", "hashivault://", "k8s://"];
+
+/** Classifies a cosign key reference: a file path, `env://VAR`, or a KMS URI. */
+export function keyKind(key: string): KeyKind {
+    if (key.startsWith("env://")) return "env";
+    if (KMS_SCHEMES.some((s) => key.startsWith(s))) return "kms";
+    return "file";
+}
+
+/** For `env://VAR` keys: the variable name cosign reads the private key from. */
+export function keyEnvironmentVariable(key: string): string | undefined {
+    return keyKind(key) === "env" ? key.slice("env://".length) : undefined;
+}
+
+/**
+ * What verification of a modelship signature needs, derived from the signing config. Shared by
+ * `cosignVerifyArgs` (auditors, integration tests) and `kyvernoCtlog` (the platform's IVP).
+ */
+export interface SignatureVerification {
+    /** No Rekor entry exists when the transparency log is off: skip the tlog check. */
+    ignoreTlog: boolean;
+    /** Key-based signatures carry no Fulcio certificate, hence no SCT to check. */
+    ignoreSCT: boolean;
+    /** Sigstore bundle (OCI referrer) rather than the legacy `.sig` tag. */
+    newBundleFormat: boolean;
+}
+
+export function signatureVerification(signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">): SignatureVerification {
+    return {
+        ignoreTlog: !signing.transparencyLog,
+        ignoreSCT: true,
+        newBundleFormat: signing.signatureFormat === "bundle",
+    };
+}
+
+/**
+ * The `attestors[].cosign.ctlog` block of the Kyverno ImageValidatingPolicy for this signing
+ * config. Without `insecureIgnoreTlog` an offline signature fails admission.
+ */
+export function kyvernoCtlog(signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">): {
+    insecureIgnoreTlog: boolean;
+    insecureIgnoreSCT: boolean;
+} {
+    const v = signatureVerification(signing);
+    return { insecureIgnoreTlog: v.ignoreTlog, insecureIgnoreSCT: v.ignoreSCT };
+}
+
+/**
+ * `cosign sign` flags for the transparency log and the signature format. Every flag whose default
+ * differs between cosign v2 and v3 is spelled out, so the same config signs the same way on both:
+ * - tlog off: v2 `--tlog-upload=false`; v3 also needs `--use-signing-config=false` (v3 otherwise
+ *   takes Rekor's URL from the TUF signing config and uploads regardless). cosign ≥2.6 accepts it too.
+ * - format: v2 defaults to legacy, v3 to bundle, so `--new-bundle-format=<bool>` is always given on v3;
+ *   on v2 it is given for bundles (the flag exists since 2.6) and left at its default otherwise.
+ */
+export function cosignSignFlags(
+    signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">,
+    cosignMajor: CosignMajor = 2,
+): string[] {
+    const flags: string[] = [];
+    const bundle = signing.signatureFormat === "bundle";
+    if (cosignMajor === 3 || bundle) flags.push(`--new-bundle-format=${bundle}`);
+    if (!signing.transparencyLog) {
+        if (cosignMajor === 3 || bundle) flags.push("--use-signing-config=false");
+        flags.push("--tlog-upload=false");
+    }
+    return flags;
+}
+
+/** Registry connection flags shared by sign and verify. */
+export function cosignRegistryFlags(registry: { plainHttp?: boolean; insecure?: boolean }): string[] {
+    const flags: string[] = [];
+    if (registry.plainHttp) flags.push("--allow-http-registry=true");
+    if (registry.plainHttp || registry.insecure) flags.push("--allow-insecure-registry=true");
+    return flags;
+}
+
+/**
+ * An empty Sigstore trusted root. cosign ≥2.6 insists on a trusted root to verify a bundle, and
+ * offline (no TUF) there is none to fetch; with a key and the tlog check off nothing in it is used.
+ */
+export const EMPTY_TRUSTED_ROOT = '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}\n';
+
+/**
+ * `cosign verify` flags (everything but `--key` and the image) that accept exactly what the
+ * generated Kyverno policy accepts: `--insecure-ignore-tlog` iff the IVP sets `insecureIgnoreTlog`,
+ * the bundle format iff signatures are bundles. `trustedRoot` (a file with `EMPTY_TRUSTED_ROOT`)
+ * is needed for offline bundles only.
+ */
+export function cosignVerifyArgs(
+    signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">,
+    registry: { plainHttp?: boolean; insecure?: boolean } = {},
+    opts: { trustedRoot?: string } = {},
+): string[] {
+    const v = signatureVerification(signing);
+    return [
+        ...(v.ignoreTlog ? ["--insecure-ignore-tlog=true"] : []),
+        `--new-bundle-format=${v.newBundleFormat}`,
+        ...(v.newBundleFormat && v.ignoreTlog && opts.trustedRoot ? [`--trusted-root=${opts.trustedRoot}`] : []),
+        ...cosignRegistryFlags(registry),
+    ];
+}
+
+/** POSIX single-quote quoting; safe for any string. */
+export function shellQuote(value: string): string {
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+    return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+export interface CosignSignOptions {
+    /** The registry host of the reference, for the throwaway docker config. */
+    registryHost: string;
+    plainHttp?: boolean;
+    insecure?: boolean;
+    /** True when registry credentials are passed (in the environment) to the command. */
+    registryAuth?: boolean;
+    /** Which cosign the command targets; default 2 (what `.ci/run` builds). */
+    cosignMajor?: CosignMajor;
+    /** cosign binary; default `cosign` from PATH. */
+    cosign?: string;
+}
+
+export interface CosignSignCommand {
+    /** The shell command (for `/bin/sh -c`). Contains no secret: only variable names. */
+    command: string;
+    /** The cosign argv alone (without the auth prelude), for display and tests. */
+    args: string[];
+    /** Environment variables the command reads; their values go in the Command's `environment`. */
+    environment: string[];
+}
+
+/**
+ * The `cosign sign` invocation for `reference` (`host/repo@sha256:…`). Registry credentials, when
+ * present, are written by the shell into a private temporary DOCKER_CONFIG (removed on exit) from
+ * environment variables, so they never appear on a command line, in `ps`, in logs or in state.
+ */
+export function cosignSignCommand(signing: SigningConfig, reference: string, opts: CosignSignOptions): CosignSignCommand {
+    if (!signing.key) {
+        throw new Error("signing.key is required to sign (a key file, env://VAR or a KMS URI)");
+    }
+    if (!/@sha256:[a-f0-9]{64}$/.test(reference)) {
+        throw new Error(`cosign signs by digest only; got "${reference}" (expected host/repo@sha256:<64 hex>)`);
+    }
+    const kind = keyKind(signing.key);
+    const args = [
+        opts.cosign ?? "cosign",
+        "sign",
+        "--yes",
+        `--key=${signing.key}`,
+        ...cosignSignFlags(signing, opts.cosignMajor ?? 2),
+        ...cosignRegistryFlags(opts),
+        reference,
+    ];
+    const environment: string[] = [];
+    if (kind !== "kms") environment.push(COSIGN_PASSWORD_ENV);
+    const keyVar = keyEnvironmentVariable(signing.key);
+    if (keyVar) environment.push(keyVar);
+
+    const lines = ["set -eu"];
+    if (opts.registryAuth) {
+        environment.push(REGISTRY_USERNAME_ENV, REGISTRY_PASSWORD_ENV);
+        // printf is a shell builtin: the credentials are never an argument of an exec'd process.
+        lines.push(
+            'DOCKER_CONFIG="$(mktemp -d)"',
+            "export DOCKER_CONFIG",
+            "trap 'rm -rf \"$DOCKER_CONFIG\"' EXIT",
+            `auth="$(printf '%s:%s' "$${REGISTRY_USERNAME_ENV}" "$${REGISTRY_PASSWORD_ENV}" | base64 | tr -d '\\n')"`,
+            `printf '{"auths":{"%s":{"auth":"%s"}}}' ${shellQuote(opts.registryHost)} "$auth" > "$DOCKER_CONFIG/config.json"`,
+            "unset auth",
+        );
+    }
+    lines.push(args.map(shellQuote).join(" "));
+    return { command: lines.join("\n"), args, environment };
+}
+
+/** Where the signature of `reference` lives in the registry, by format. */
+export function signatureLocation(reference: string, format: SignatureFormat): { reference: string; mediaType: string } {
+    const m = /^(.+)@sha256:([a-f0-9]{64})$/.exec(reference);
+    if (!m) throw new Error(`expected host/repo@sha256:<64 hex>, got "${reference}"`);
+    const [, repo, hex] = m;
+    if (format === "legacy") {
+        return { reference: `${repo}:sha256-${hex}.sig`, mediaType: LEGACY_SIGNATURE_MEDIA_TYPE };
+    }
+    // A Sigstore bundle is an OCI referrer of the image; registries without the referrers API (e.g.
+    // distribution 2.8) list it in the fallback index tagged `sha256-<hex>`.
+    return { reference: `${repo}:sha256-${hex}`, mediaType: BUNDLE_ARTIFACT_TYPE };
+}
