@@ -1,0 +1,45 @@
+// Content addressing helpers: sha256 digests and canonical JSON (sorted keys, no whitespace), so the
+// same object always serialises to the same bytes and therefore the same digest.
+import { createHash } from "crypto";
+
+export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+
+export function sha256Digest(data: Buffer | string): string {
+    return "sha256:" + createHash("sha256").update(data).digest("hex");
+}
+
+export function assertDigest(value: string, field: string): void {
+    if (!DIGEST_PATTERN.test(value)) {
+        throw new Error(`${field} must be a sha256 digest ("sha256:" followed by 64 lowercase hex digits), got "${value}"`);
+    }
+}
+
+/** JSON with object keys sorted at every level: deterministic bytes for configs and manifests. */
+export function canonicalJson(value: unknown): string {
+    return JSON.stringify(sortKeysDeep(value));
+}
+
+export function sortKeysDeep(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(sortKeysDeep);
+    if (value !== null && typeof value === "object") {
+        const sorted: Record<string, unknown> = {};
+        for (const key of Object.keys(value as object).sort()) {
+            const v = (value as Record<string, unknown>)[key];
+            if (v !== undefined) sorted[key] = sortKeysDeep(v);
+        }
+        return sorted;
+    }
+    return value;
+}
+
+/** An OCI content descriptor. */
+export interface Descriptor {
+    mediaType: string;
+    digest: string;
+    size: number;
+    annotations?: Record<string, string>;
+}
+
+export function describeBytes(mediaType: string, bytes: Buffer): Descriptor {
+    return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
+}
