@@ -1,12 +1,223 @@
 // The stack configuration schema (namespace `modelship`). Pure: no Pulumi imports, so tests and the
-// policy pack can use it without mocks. `loadStackConfig` (load.ts) feeds it from `pulumi.Config`.
+// policy pack can use it without mocks. `loadStackConfig` (load.ts) feeds it from `pulumi.Config`;
+// `validateStackConfig` (validate.ts) turns its issues into one message per problem, each with its
+// path and the fix.
+//
+// Messages written here omit the path: the formatter prefixes it ("models[1].baseImage must be ...").
 import { z } from "zod";
+
+// ---------------------------------------------------------------------------------------------
+// Shared formats
+
+/** DNS-1123 label: what Kubernetes accepts for namespaces and most object names. */
+export const dns1123LabelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A digest-pinned image reference: `name[:tag]@sha256:<64 hex>`. */
+export const pinnedImagePattern = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
+/** Kubernetes resource quantity (the usual forms: `10m`, `0.5`, `15Mi`, `2Gi`). */
+export const quantityPattern = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+/** OCI distribution repository path components (lowercase, `.`, `_`, `__`, `-` separators), `/`-joined. */
+export const repositoryPathPattern = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+/** An exact chart version (optionally `v`-prefixed), never a range. */
+export const exactVersionPattern = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/** `host[:port]` (or `[v6]:port`), no scheme, no path. */
+export const registryHostPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$/;
+
+/** Example shown wherever a digest-pinned base image is asked for. */
+export const pinnedImageExample = "docker.io/library/busybox@sha256:<64 hex>";
+
+/** Key reference schemes cosign understands besides a file path. */
+export const keyRefSchemes = ["env://", "awskms://", "gcpkms://", "azurekms://", "hashivault://", "k8s://"] as const;
+/** KMS-like key references: the private key never leaves the KMS. */
+export const kmsKeyRefSchemes = ["awskms://", "gcpkms://", "azurekms://", "hashivault://", "k8s://"] as const;
+
+export type KeyRefKind = "file" | "env" | "kms";
+
+/** What kind of cosign key reference `ref` is; `undefined` for an unknown `scheme://`. */
+export function keyRefKind(ref: string): KeyRefKind | undefined {
+    if (ref.startsWith("env://")) {
+        return "env";
+    }
+    if (kmsKeyRefSchemes.some((s) => ref.startsWith(s))) {
+        return "kms";
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
+        return undefined;
+    }
+    return "file";
+}
+
+/** Hosts for which plain HTTP needs no `insecure` acknowledgement. */
+export function isLocalRegistryHost(host: string): boolean {
+    const hostname = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+    return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]" || hostname.endsWith(".localhost");
+}
+
+/** Parses `v0.20.1` / `0.20.1` into numbers; undefined when it is not an exact version. */
+export function parseVersion(version: string): [number, number, number] | undefined {
+    const m = /^v?([0-9]+)\.([0-9]+)\.([0-9]+)/.exec(version);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** a >= b for exact versions. */
+export function versionAtLeast(version: string, minimum: string): boolean {
+    const a = parseVersion(version);
+    const b = parseVersion(minimum);
+    if (!a || !b) {
+        return false;
+    }
+    for (let i = 0; i < 3; i++) {
+        if (a[i] !== b[i]) {
+            return a[i] > b[i];
+        }
+    }
+    return true;
+}
+
+// Small helpers so every message says what is wrong and how to fix it.
+const requiredString = (what: string) =>
+    z.string({
+        error: (iss) => (iss.input === undefined ? `is required: ${what}` : `must be a string: ${what}`),
+    });
+const bool = () => z.boolean({ error: "must be true or false" });
+
+const dns1123Label = (what: string, example: string) =>
+    requiredString(what).regex(dns1123LabelPattern, {
+        error: `must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit), e.g. "${example}"`,
+    }).max(63, { error: "must be at most 63 characters (a DNS-1123 label)" });
+
+const quantity = (example: string) =>
+    requiredString(`a Kubernetes quantity such as "${example}"`).regex(quantityPattern, {
+        error: `must be a Kubernetes quantity, e.g. "${example}"`,
+    });
+
+const chartRepository = () =>
+    requiredString("an https:// Helm repository or an oci:// prefix").regex(/^(https?|oci):\/\/\S+$/, {
+        error: 'must be an https:// Helm repository URL or an oci:// registry prefix, e.g. "https://charts.jetstack.io" or "oci://ghcr.io/kserve/charts"',
+    });
+
+const exactVersion = (example: string) =>
+    requiredString(`an exact version such as "${example}"`).regex(exactVersionPattern, {
+        error: `must be an exact version (pinned, not a range), e.g. "${example}"`,
+    });
+
+const valuesRecord = () =>
+    z.record(z.string(), z.unknown(), { error: "must be a map of Helm values (merged last, over modelship's own)" }).default({});
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field checks. They take loosely typed input so `validateStackConfig` can also run them on the
+// raw config when some other field failed (zod skips an object's refinements then), and report every
+// problem at once. Paths are relative to the object checked, except `stackIssues` (from the root).
+
+/** A problem found by a cross-field check; `path` is zod-style. */
+export interface ConfigIssue {
+    path: (string | number)[];
+    message: string;
+}
+
+type Loose = Record<string, unknown>;
+
+function isLoose(v: unknown): v is Loose {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function addIssues(ctx: z.RefinementCtx, issues: ConfigIssue[]): void {
+    for (const issue of issues) {
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    }
+}
+
+export function registryIssues(r: Loose): ConfigIssue[] {
+    if (r.plainHttp === true && r.insecure !== true && typeof r.host === "string" && registryHostPattern.test(r.host) && !isLocalRegistryHost(r.host)) {
+        return [
+            {
+                path: ["plainHttp"],
+                message: `is only allowed for localhost, 127.0.0.1 or [::1], not "${r.host}": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry`,
+            },
+        ];
+    }
+    return [];
+}
+
+const keyRefHint = 'a cosign key reference: a file path ("cosign.key"), "env://VAR", or a KMS URI ("awskms://…", "gcpkms://…", "azurekms://…", "hashivault://…", "k8s://ns/secret")';
+
+export function signingIssues(sig: Loose): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    if (sig.enabled === false) {
+        return issues;
+    }
+    if (sig.key === undefined) {
+        issues.push({ path: ["key"], message: `is required while signing.enabled is true: set ${keyRefHint}, or set signing.enabled: false` });
+    }
+    if (sig.publicKey === undefined) {
+        issues.push({
+            path: ["publicKey"],
+            message:
+                "is required while signing.enabled is true: Kyverno verifies model images against it; set the PEM text or a path to cosign.pub (cosign public-key --key <key> prints it for KMS keys)",
+        });
+    }
+    return issues;
+}
+
+export function modelIssues(m: Loose): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const canary = isLoose(m.canary) ? m.canary : undefined;
+    if (canary && typeof m.version === "string" && canary.version === m.version) {
+        issues.push({ path: ["canary", "version"], message: `must differ from the stable version "${m.version}": give the candidate its own version, e.g. "v2"` });
+    }
+    if (m.builder === "docker" && m.dockerfile === undefined) {
+        issues.push({ path: ["dockerfile"], message: 'is required when builder is "docker": set the path of the Dockerfile, or use builder "daemonless"' });
+    }
+    if (m.builder !== "docker" && m.dockerfile !== undefined) {
+        issues.push({ path: ["dockerfile"], message: 'is only used with builder "docker": set builder: docker, or remove dockerfile' });
+    }
+    return issues;
+}
+
+/** Checks that span sections: unique model names; Standard-mode canaries need KServe v0.20+. */
+export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const list = Array.isArray(models) ? models : [];
+    const firstIndexByName = new Map<string, number>();
+    list.forEach((m, i) => {
+        const name = isLoose(m) && typeof m.name === "string" ? m.name : undefined;
+        if (name === undefined) {
+            return;
+        }
+        const first = firstIndexByName.get(name);
+        if (first === undefined) {
+            firstIndexByName.set(name, i);
+        } else {
+            issues.push({
+                path: ["models", i, "name"],
+                message: `"${name}" is already used by models[${first}]: model names must be unique (each names an image repository, an InferenceService and an Application); rename one`,
+            });
+        }
+    });
+    const kserve = isLoose(platform) && isLoose(platform.kserve) ? platform.kserve : {};
+    const mode = kserve.deploymentMode ?? "Knative";
+    const version = kserve.version ?? "v0.20.0";
+    if (mode === "Standard" && typeof version === "string" && parseVersion(version) && !versionAtLeast(version, "v0.20.0")) {
+        list.forEach((m, i) => {
+            if (isLoose(m) && m.canary !== undefined) {
+                issues.push({
+                    path: ["models", i, "canary"],
+                    message: `needs KServe v0.20.0 or later in Standard mode (spec.canary), but platform.kserve.version is "${version}": set platform.kserve.version to "v0.20.0", use deploymentMode "Knative", or remove the canary`,
+                });
+            }
+        });
+    }
+    return issues;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform
 
 /** Chart coordinates. `repository` is an https Helm repo or an `oci://` prefix; override it for mirrors. */
 export const chartSchema = z.strictObject({
-    repository: z.string().min(1),
-    name: z.string().min(1),
-    version: z.string().min(1),
+    repository: chartRepository(),
+    name: requiredString("the chart name"),
+    version: exactVersion("1.2.3"),
 });
 export type ChartRef = z.infer<typeof chartSchema>;
 
@@ -16,63 +227,99 @@ export type DeploymentMode = (typeof deploymentModes)[number];
 export const signatureFormats = ["legacy", "bundle"] as const;
 export type SignatureFormat = (typeof signatureFormats)[number];
 
+/** Legacy KServe names for the deployment modes, mapped to the current ones for the hint. */
+const legacyDeploymentModes: Record<string, DeploymentMode> = { Serverless: "Knative", RawDeployment: "Standard" };
+
 export const certManagerSchema = z.strictObject({
-    enabled: z.boolean().default(true),
-    namespace: z.string().default("cert-manager"),
+    enabled: bool().default(true),
+    namespace: dns1123Label("the namespace cert-manager is installed in", "cert-manager").default("cert-manager"),
     chart: chartSchema.default({ repository: "https://charts.jetstack.io", name: "cert-manager", version: "v1.17.0" }),
-    values: z.record(z.string(), z.unknown()).default({}),
+    values: valuesRecord(),
 });
 
 export const kserveSchema = z.strictObject({
-    enabled: z.boolean().default(true),
-    namespace: z.string().default("kserve"),
+    enabled: bool().default(true),
+    namespace: dns1123Label("the namespace KServe is installed in", "kserve").default("kserve"),
     /** Version of the three KServe charts (`kserve-crd`, `kserve-resources`, `kserve-runtime-configs`). */
-    version: z.string().default("v0.20.0"),
+    version: requiredString('the KServe chart version, e.g. "v0.20.0"')
+        .regex(/^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/, {
+            error: 'must be an exact KServe version with its "v" prefix (the charts are tagged that way), e.g. "v0.20.0"',
+        })
+        .refine((v) => versionAtLeast(v, "v0.17.0"), {
+            error: 'must be v0.17.0 or later: modelship installs the kserve-crd, kserve-resources and kserve-runtime-configs charts, which start at v0.17.0; use "v0.20.0"',
+            abort: true,
+        })
+        .default("v0.20.0"),
     /** OCI prefix the KServe charts are pulled from; point it at a mirror for air-gapped clusters. */
-    chartRepository: z.string().default("oci://ghcr.io/kserve/charts"),
-    deploymentMode: z.enum(deploymentModes).default("Knative"),
+    chartRepository: chartRepository().default("oci://ghcr.io/kserve/charts"),
+    deploymentMode: z
+        .enum(deploymentModes, {
+            error: (iss) => {
+                const legacy = typeof iss.input === "string" ? legacyDeploymentModes[iss.input] : undefined;
+                return legacy
+                    ? `must be "Knative" or "Standard"; "${String(iss.input)}" is the legacy name of "${legacy}": use "${legacy}"`
+                    : `must be "Knative" or "Standard", got ${JSON.stringify(iss.input)}`;
+            },
+        })
+        .default("Knative"),
     modelcar: z
         .strictObject({
-            uid: z.number().int().default(1010),
-            cpu: z.string().default("10m"),
-            memory: z.string().default("15Mi"),
+            uid: z
+                .number({ error: "must be a number: the non-root uid the modelcar runs as (KServe's default is 1010)" })
+                .int({ error: "must be an integer uid, e.g. 1010" })
+                .min(1, { error: "must be a non-root uid (1 or more), e.g. 1010" })
+                .default(1010),
+            cpu: quantity("10m").default("10m"),
+            memory: quantity("15Mi").default("15Mi"),
         })
         .default({ uid: 1010, cpu: "10m", memory: "15Mi" }),
-    values: z.record(z.string(), z.unknown()).default({}),
+    values: valuesRecord(),
 });
 
 export const knativeSchema = z.strictObject({
     /** Installed only when KServe runs in Knative mode; set false where another team runs Knative. */
-    enabled: z.boolean().default(true),
-    namespace: z.string().default("knative-serving"),
-    version: z.string().default("1.21.1"),
+    enabled: bool().default(true),
+    namespace: dns1123Label("the namespace Knative Serving runs in", "knative-serving").default("knative-serving"),
+    /** Knative Serving and net-kourier release (both are released as `knative-v<version>`). */
+    version: requiredString('the Knative release, e.g. "1.21.1"')
+        .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'must be an exact Knative release without a "v", e.g. "1.21.1"' })
+        .default("1.21.1"),
     /** Networking layer; Kourier is the light choice. */
-    networking: z.enum(["kourier"]).default("kourier"),
+    networking: z.enum(["kourier"], { error: 'must be "kourier" (the networking layer modelship installs)' }).default("kourier"),
+    /**
+     * Base URL the release manifests are fetched from, for mirrors/air-gapped clusters. The files
+     * `serving-crds.yaml`, `serving-core.yaml` and `kourier.yaml` must sit under it. Default: the
+     * GitHub releases of knative/serving and knative-extensions/net-kourier.
+     */
+    manifestBaseUrl: z.url({ error: "must be an http(s) URL under which serving-crds.yaml, serving-core.yaml and kourier.yaml are served" }).optional(),
+    /** Reserved: a Knative operator chart instead of the release manifests (not used yet). */
     chart: chartSchema.optional(),
 });
 
 export const gatewayApiSchema = z.strictObject({
     /** Installed only when KServe runs in Standard mode. */
-    enabled: z.boolean().default(true),
-    version: z.string().default("v1.5.1"),
+    enabled: bool().default(true),
+    version: requiredString('the Gateway API release, e.g. "v1.5.1"')
+        .regex(/^v[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'must be an exact Gateway API release with its "v", e.g. "v1.5.1"' })
+        .default("v1.5.1"),
     /** Where the standard-install YAML is fetched from (a mirror for air-gapped clusters). */
-    manifestUrl: z.string().optional(),
+    manifestUrl: z.url({ error: "must be an http(s) URL of standard-install.yaml" }).optional(),
 });
 
 export const argocdSchema = z.strictObject({
-    enabled: z.boolean().default(true),
-    namespace: z.string().default("argocd"),
+    enabled: bool().default(true),
+    namespace: dns1123Label("the namespace Argo CD runs in", "argocd").default("argocd"),
     chart: chartSchema.default({ repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "9.4.2" }),
-    values: z.record(z.string(), z.unknown()).default({}),
+    values: valuesRecord(),
 });
 
 export const kyvernoSchema = z.strictObject({
-    enabled: z.boolean().default(true),
-    namespace: z.string().default("kyverno"),
+    enabled: bool().default(true),
+    namespace: dns1123Label("the namespace Kyverno runs in", "kyverno").default("kyverno"),
     chart: chartSchema.default({ repository: "https://kyverno.github.io/kyverno/", name: "kyverno", version: "3.9.0" }),
     /** The signature policy is declared even when Kyverno itself is installed by someone else. */
-    signaturePolicy: z.boolean().default(true),
-    values: z.record(z.string(), z.unknown()).default({}),
+    signaturePolicy: bool().default(true),
+    values: valuesRecord(),
 });
 
 export const platformSchema = z.strictObject({
@@ -85,83 +332,149 @@ export const platformSchema = z.strictObject({
 });
 export type PlatformConfig = z.infer<typeof platformSchema>;
 
-export const registrySchema = z.strictObject({
-    /** `host[:port]`, no scheme: `localhost:5000`, `ghcr.io`. */
-    host: z.string().min(1),
-    /** Repository prefix under which model images and bundles are pushed: `<host>/<prefix>/<model>`. */
-    repositoryPrefix: z.string().min(1),
-    /** Plain HTTP. Allowed for localhost/127.0.0.1 only, unless `insecure` is also set. */
-    plainHttp: z.boolean().default(false),
-    /** Explicit acknowledgement that a non-local registry is reached without TLS. */
-    insecure: z.boolean().default(false),
-    /** Username for the registry; the password is the secret `modelship:registryPassword`. */
-    username: z.string().optional(),
-});
+// ---------------------------------------------------------------------------------------------
+// Registry
+
+export const registrySchema = z
+    .strictObject({
+        /** `host[:port]`, no scheme: `localhost:5000`, `ghcr.io`. */
+        host: requiredString('the registry host[:port], e.g. "localhost:5000" or "ghcr.io"')
+            .refine((h) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(h), {
+                error: (iss) =>
+                    `must be host[:port] without a scheme: use "${String(iss.input).replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "")}" (set registry.plainHttp for http)`,
+                abort: true,
+            })
+            .regex(registryHostPattern, {
+                error: 'must be host[:port] with no path, e.g. "localhost:5000" or "ghcr.io" (put the path in registry.repositoryPrefix)',
+            }),
+        /** Repository prefix under which model images and bundles are pushed: `<host>/<prefix>/<model>`. */
+        repositoryPrefix: requiredString('the repository prefix, e.g. "modelship" or "my-org/models"').regex(repositoryPathPattern, {
+            error: 'must be a lowercase repository path without leading or trailing "/", e.g. "my-org/models"',
+        }),
+        /** Plain HTTP. Allowed for localhost/127.0.0.1 only, unless `insecure` is also set. */
+        plainHttp: bool().default(false),
+        /** Explicit acknowledgement that a non-local registry is reached without TLS. */
+        insecure: bool().default(false),
+        /** Username for the registry; the password is the secret `modelship:registryPassword`. */
+        username: requiredString("the registry username").min(1, { error: "must not be empty; remove it for an anonymous registry" }).optional(),
+    })
+    .superRefine((r, ctx) => addIssues(ctx, registryIssues(r)));
 export type RegistryConfig = z.infer<typeof registrySchema>;
 
-export const signingSchema = z.strictObject({
-    enabled: z.boolean().default(true),
-    /** cosign key reference: a file path, `env://VAR`, or a KMS URI (`awskms://`, `gcpkms://`, `azurekms://`, `hashivault://`, `k8s://`). */
-    key: z.string().optional(),
-    /** The public key (PEM text, or a path to a `.pub` file) Kyverno verifies against. */
-    publicKey: z.string().optional(),
-    /** Upload signatures to the Rekor transparency log (and have Kyverno check it). Off for offline/air-gapped. */
-    transparencyLog: z.boolean().default(false),
-    /** `legacy` (`.sig` tag, cosign v2 default) or `bundle` (Sigstore bundle, cosign v3 default). */
-    signatureFormat: z.enum(signatureFormats).default("legacy"),
-});
+// ---------------------------------------------------------------------------------------------
+// Signing
+
+
+export const signingSchema = z
+    .strictObject({
+        enabled: bool().default(true),
+        /** cosign key reference: a file path, `env://VAR`, or a KMS URI (`awskms://`, `gcpkms://`, `azurekms://`, `hashivault://`, `k8s://`). */
+        key: requiredString(keyRefHint)
+            .min(1, { error: `must not be empty; set ${keyRefHint}` })
+            .refine((k) => keyRefKind(k) !== undefined, {
+                error: (iss) => `has an unknown scheme "${String(iss.input).split("://")[0]}://"; use ${keyRefHint}`,
+            })
+            .refine((k) => !k.startsWith("env://") || /^env:\/\/[A-Za-z_][A-Za-z0-9_]*$/.test(k), {
+                error: 'must name an environment variable after env://, e.g. "env://COSIGN_PRIVATE_KEY"',
+            })
+            .optional(),
+        /** The public key (PEM text, or a path to a `.pub` file) Kyverno verifies against. `loadStackConfig` resolves a path to PEM. */
+        publicKey: requiredString("PEM text or a path to cosign.pub")
+            .min(1, { error: "must not be empty; set the PEM text or a path to cosign.pub" })
+            .refine((k) => !/PRIVATE KEY-----/.test(k), {
+                error: "is a private key: give the public key (cosign.pub, \"-----BEGIN PUBLIC KEY-----\"), never the private one",
+                abort: true,
+            })
+            .refine((k) => !k.includes("-----BEGIN") || /-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(k), {
+                error: 'must be a PEM public key ("-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----"), as written by cosign generate-key-pair',
+            })
+            .optional(),
+        /** Upload signatures to the Rekor transparency log (and have Kyverno check it). Off for offline/air-gapped. */
+        transparencyLog: bool().default(false),
+        /** `legacy` (`.sig` tag, cosign v2 default) or `bundle` (Sigstore bundle, cosign v3 default). */
+        signatureFormat: z
+            .enum(signatureFormats, {
+                error: (iss) => `must be "legacy" (.sig tag, cosign v2) or "bundle" (Sigstore bundle, cosign v3), got ${JSON.stringify(iss.input)}`,
+            })
+            .default("legacy"),
+    })
+    .superRefine((sig, ctx) => addIssues(ctx, signingIssues(sig)));
 export type SigningConfig = z.infer<typeof signingSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Models
 
 export const canarySchema = z.strictObject({
     /** The candidate version's identifier (a label, e.g. `v2`). */
-    version: z.string().min(1),
-    modelDir: z.string().min(1),
+    version: dns1123Label("the candidate version's identifier", "v2"),
+    modelDir: requiredString("the candidate's model directory").min(1, { error: "must not be empty: the candidate's model directory" }),
     /** Share of traffic the candidate gets. 0 rolls back (all traffic to the stable version). */
-    trafficPercent: z.number().int().min(0).max(99),
+    trafficPercent: z
+        .number({ error: "must be a number from 0 to 99 (0 rolls back; promote by making the candidate the model's version)" })
+        .int({ error: "must be a whole number from 0 to 99" })
+        .min(0, { error: "must be from 0 to 99 (0 rolls back; to promote, make the candidate the model's version and remove canary)" })
+        .max(99, { error: "must be from 0 to 99 (0 rolls back; to promote, make the candidate the model's version and remove canary)" }),
 });
 export type CanaryConfig = z.infer<typeof canarySchema>;
 
+const provenanceField = (what: string) => requiredString(what).optional();
+
 export const provenanceSchema = z.strictObject({
-    sourceRevision: z.string().optional(),
-    sourceRepository: z.string().optional(),
-    trainingRunId: z.string().optional(),
-    datasetHash: z.string().optional(),
+    sourceRevision: provenanceField("the source revision (commit) the model was trained from"),
+    sourceRepository: provenanceField("the source repository URL"),
+    trainingRunId: provenanceField("the training run id"),
+    datasetHash: provenanceField("the dataset digest").refine((h) => h === undefined || /^(sha256|sha512):[a-f0-9]+$/.test(h), {
+        error: 'must be "<algorithm>:<hex>", e.g. "sha256:<64 hex>"',
+    }),
 });
 export type ProvenanceConfig = z.infer<typeof provenanceSchema>;
 
-export const modelSchema = z.strictObject({
-    /** DNS-1123 label: names the image repository, the InferenceService and the Application. */
-    name: z.string().min(1),
-    /** The stable version's identifier (a label, e.g. `v1`). */
-    version: z.string().min(1),
-    /** Directory holding the model files (relative to the project root). */
-    modelDir: z.string().min(1),
-    /** KServe model format, e.g. `sklearn`, `xgboost`, `onnx`, `huggingface`. */
-    format: z.string().min(1),
-    /** Serving runtime name; KServe picks one for the format when absent. */
-    runtime: z.string().optional(),
-    /** Modelcar base image, pinned by digest (busybox, for `sh`). */
-    baseImage: z.string().min(1),
-    namespace: z.string().default("models"),
-    /** Argo CD project of the Application. */
-    project: z.string().default("default"),
-    resources: z
-        .strictObject({ cpu: z.string().default("1"), memory: z.string().default("2Gi") })
-        .default({ cpu: "1", memory: "2Gi" }),
-    canary: canarySchema.optional(),
-    provenance: provenanceSchema.default({}),
-    /** `daemonless` (default, digest known at preview) or `docker` (@pulumi/docker Image, custom Dockerfile). */
-    builder: z.enum(["daemonless", "docker"]).default("daemonless"),
-    dockerfile: z.string().optional(),
-});
+export const modelSchema = z
+    .strictObject({
+        /** DNS-1123 label: names the image repository, the InferenceService and the Application. */
+        name: dns1123Label("the model name", "iris"),
+        /** The stable version's identifier (a label, e.g. `v1`). */
+        version: dns1123Label("the stable version's identifier", "v1"),
+        /** Directory holding the model files (relative to the project root). */
+        modelDir: requiredString('the model directory, e.g. "models/iris/v1"').min(1, { error: 'must not be empty, e.g. "models/iris/v1"' }),
+        /** KServe model format, e.g. `sklearn`, `xgboost`, `onnx`, `huggingface`. */
+        format: requiredString('the KServe model format, e.g. "sklearn"').min(1, { error: 'must not be empty, e.g. "sklearn"' }),
+        /** Serving runtime name; KServe picks one for the format when absent. */
+        runtime: dns1123Label("the serving runtime", "kserve-sklearnserver").optional(),
+        /** Modelcar base image, pinned by digest (busybox, for `sh`). */
+        baseImage: requiredString(`the modelcar base image pinned by digest, e.g. ${pinnedImageExample}`).regex(pinnedImagePattern, {
+            error: `must be pinned by digest, e.g. ${pinnedImageExample}`,
+        }),
+        namespace: dns1123Label("the namespace the InferenceService runs in", "models").default("models"),
+        /** Argo CD project of the Application. */
+        project: requiredString("the Argo CD project").default("default"),
+        resources: z
+            .strictObject({ cpu: quantity("1").default("1"), memory: quantity("2Gi").default("2Gi") })
+            .default({ cpu: "1", memory: "2Gi" }),
+        canary: canarySchema.optional(),
+        provenance: provenanceSchema.default({}),
+        /** `daemonless` (default, digest known at preview) or `docker` (@pulumi/docker Image, custom Dockerfile). */
+        builder: z
+            .enum(["daemonless", "docker"], { error: '"daemonless" (default, digest known at preview) or "docker" (needs dockerfile)' })
+            .default("daemonless"),
+        dockerfile: requiredString("the Dockerfile path").optional(),
+    })
+    .superRefine((m, ctx) => addIssues(ctx, modelIssues(m)));
 export type ModelConfig = z.infer<typeof modelSchema>;
 
-export const stackConfigSchema = z.strictObject({
-    platform: platformSchema.default(platformSchema.parse({})),
-    registry: registrySchema,
-    signing: signingSchema.default(signingSchema.parse({})),
-    models: z.array(modelSchema).default([]),
-});
+// ---------------------------------------------------------------------------------------------
+// Whole stack
+
+export const stackConfigSchema = z
+    .strictObject({
+        platform: platformSchema.default(platformSchema.parse({})),
+        registry: registrySchema,
+        // `prefault`, not `default`: an absent section is parsed as `{}`, so signing is on and its
+        // key and public key are asked for (defaults are security decisions).
+        signing: signingSchema.prefault({}),
+        models: z.array(modelSchema, { error: "must be a list of models" }).default([]),
+    })
+    .superRefine((cfg, ctx) => addIssues(ctx, stackIssues(cfg.platform, cfg.models)));
 
 /** Secrets are separate config keys so they stay Pulumi secrets; here only whether each is present. */
 export interface SecretPresence {
