@@ -63,7 +63,7 @@ export interface InferenceServiceSpecInput {
 export type KubernetesObject = Record<string, any> & {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: any };
 };
 
 const DIGEST_REFERENCE = /^[^@\s]+@sha256:[a-f0-9]{64}$/;

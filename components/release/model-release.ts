@@ -1,0 +1,272 @@
+// ModelRelease: one model from the stack config to an Argo CD Application.
+//   ModelImage per version (stable, and the canary when there is one)
+//   ImageSignature per image (unless the stack turns signing off)
+//   ManifestBundle of the InferenceService (digest at preview)
+//   Argo CD repository Secret + Application pinned to the bundle digest
+// and a provenance record auditors read with `pulumi stack output --json`.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { DeploymentMode, ModelConfig, RegistryConfig, SigningConfig } from "../config/schema";
+import { buildApplication, buildRepositorySecret } from "./application";
+import { ImageSignature } from "./image-signature";
+import { buildInferenceService, canaryState, CanaryState, inferenceServiceInputFor, PROVENANCE_ANNOTATIONS } from "./inference-service";
+import { ManifestBundle, ManifestBundleComposer } from "./manifest-bundle";
+import { ModelImage, ModelImageComposer } from "./model-image";
+import { CosignMajor, signatureLocation } from "./signing";
+
+export interface ModelReleaseArgs {
+    model: ModelConfig;
+    registry: RegistryConfig;
+    signing: SigningConfig;
+    /** KServe deployment mode (platform.kserve.deploymentMode): decides how a canary renders. */
+    deploymentMode: DeploymentMode;
+    /** Namespace of Argo CD (platform.argocd.namespace), where the Application and its repository Secret live. */
+    argocdNamespace: string;
+    /** Pulumi secrets from the stack config. */
+    secrets?: { registryPassword?: pulumi.Input<string>; signingKeyPassword?: pulumi.Input<string> };
+    /** Model directories are resolved from here. Default: the working directory (the project root under `pulumi up`). */
+    projectDir?: string;
+    /** dockerconfigjson Secret in the model's namespace for a private registry (listed in imagePullSecrets). */
+    imagePullSecretName?: string;
+    /** Modelcar uid (platform.kserve.modelcar.uid), for the docker builder's generated Dockerfile. */
+    modelcarUid?: number;
+    /** Whatever installs Argo CD, KServe and Kyverno in this stack: the Application waits for it. */
+    platformDependencies?: pulumi.Input<pulumi.Resource>[];
+    cosignMajor?: CosignMajor;
+    /** Test seams; default the OCI engine's composers. */
+    composeModelImage?: ModelImageComposer;
+    composeManifestBundle?: ManifestBundleComposer;
+}
+
+export interface ImageRecord {
+    version: string;
+    /** `host/repo@sha256:…` */
+    image: string;
+    digest: string;
+    /** null when the stack turns signing off. */
+    signature: { format: "legacy" | "bundle"; reference: string; transparencyLog: boolean } | null;
+}
+
+/** The per-model provenance record (stack output). */
+export interface ProvenanceRecord {
+    model: string;
+    namespace: string;
+    deploymentMode: DeploymentMode;
+    stable: ImageRecord;
+    canary: (ImageRecord & { trafficPercent: number }) | null;
+    canaryState: CanaryState;
+    bundle: { reference: string; digest: string };
+    application: { name: string; namespace: string; project: string; repoURL: string; targetRevision: string };
+    source: Record<string, string>;
+    signed: boolean;
+}
+
+/** Repositories of a model: `<prefix>/<model>` for images, `<prefix>/<model>-manifests` for the bundle. */
+export function releaseRepositories(registry: Pick<RegistryConfig, "repositoryPrefix">, model: string): { image: string; bundle: string } {
+    return { image: `${registry.repositoryPrefix}/${model}`, bundle: `${registry.repositoryPrefix}/${model}-manifests` };
+}
+
+/** Builds the provenance record from known values (pure). */
+export function provenanceRecord(input: {
+    model: ModelConfig;
+    deploymentMode: DeploymentMode;
+    signing: SigningConfig;
+    stableImage: string;
+    canaryImage?: string;
+    bundleReference: string;
+    application: ProvenanceRecord["application"];
+}): ProvenanceRecord {
+    const { model, signing } = input;
+    const imageRecord = (version: string, image: string): ImageRecord => ({
+        version,
+        image,
+        digest: image.slice(image.indexOf("@") + 1),
+        signature: signing.enabled
+            ? { format: signing.signatureFormat, reference: signatureLocation(image, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog }
+            : null,
+    });
+    const source: Record<string, string> = {};
+    for (const key of Object.keys(PROVENANCE_ANNOTATIONS) as (keyof typeof PROVENANCE_ANNOTATIONS)[]) {
+        const v = model.provenance?.[key];
+        if (v) source[key] = v;
+    }
+    return {
+        model: model.name,
+        namespace: model.namespace,
+        deploymentMode: input.deploymentMode,
+        stable: imageRecord(model.version, input.stableImage),
+        canary:
+            model.canary && input.canaryImage
+                ? { ...imageRecord(model.canary.version, input.canaryImage), trafficPercent: model.canary.trafficPercent }
+                : null,
+        canaryState: canaryState(model.canary),
+        bundle: { reference: input.bundleReference, digest: input.bundleReference.slice(input.bundleReference.indexOf("@") + 1) },
+        application: input.application,
+        source,
+        signed: signing.enabled,
+    };
+}
+
+export class ModelRelease extends pulumi.ComponentResource {
+    public readonly stableImage: ModelImage;
+    public readonly canaryImage?: ModelImage;
+    public readonly signatures: ImageSignature[];
+    public readonly bundle: ManifestBundle;
+    public readonly application: k8s.apiextensions.CustomResource;
+    public readonly provenance: pulumi.Output<ProvenanceRecord>;
+
+    constructor(name: string, args: ModelReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("modelship:release:ModelRelease", name, {}, opts);
+        const { model, registry, signing } = args;
+        const projectDir = args.projectDir ?? process.cwd();
+        const repos = releaseRepositories(registry, model.name);
+        const secrets = args.secrets ?? {};
+
+        const image = (version: string, modelDir: string) =>
+            new ModelImage(
+                `${name}-${version}`,
+                {
+                    modelName: model.name,
+                    version,
+                    modelDir: path.resolve(projectDir, modelDir),
+                    baseImage: model.baseImage,
+                    registry,
+                    repository: repos.image,
+                    registryPassword: secrets.registryPassword,
+                    provenance: model.provenance,
+                    signing,
+                    builder: model.builder,
+                    dockerfile: model.dockerfile ? path.resolve(projectDir, model.dockerfile) : undefined,
+                    modelcarUid: args.modelcarUid,
+                    composer: args.composeModelImage,
+                },
+                { parent: this },
+            );
+        this.stableImage = image(model.version, model.modelDir);
+        this.canaryImage = model.canary ? image(model.canary.version, model.canary.modelDir) : undefined;
+        const images = [this.stableImage, ...(this.canaryImage ? [this.canaryImage] : [])];
+        const versions = [model.version, ...(model.canary ? [model.canary.version] : [])];
+
+        this.signatures = signing.enabled
+            ? images.map(
+                  (img, i) =>
+                      new ImageSignature(
+                          `${name}-${versions[i]}`,
+                          {
+                              reference: img.reference,
+                              signing,
+                              registry,
+                              registryPassword: secrets.registryPassword,
+                              signingKeyPassword: secrets.signingKeyPassword,
+                              cosignMajor: args.cosignMajor,
+                              push: img.push,
+                          },
+                          { parent: this },
+                      ),
+              )
+            : [];
+
+        const manifests = pulumi
+            .all([this.stableImage.reference, this.canaryImage ? this.canaryImage.reference : pulumi.output(undefined)])
+            .apply(([stable, canary]) => [
+                buildInferenceService(
+                    inferenceServiceInputFor(model, { stable, canary }, {
+                        deploymentMode: args.deploymentMode,
+                        imagePullSecrets: args.imagePullSecretName ? [args.imagePullSecretName] : [],
+                    }),
+                ),
+            ]);
+        const newestVersion = model.canary?.version ?? model.version;
+        this.bundle = new ManifestBundle(
+            `${name}-bundle`,
+            {
+                manifests,
+                registry,
+                repository: repos.bundle,
+                registryPassword: secrets.registryPassword,
+                annotations: {
+                    title: model.name,
+                    version: newestVersion,
+                    revision: model.provenance?.sourceRevision,
+                    source: model.provenance?.sourceRepository,
+                },
+                tag: newestVersion,
+                composer: args.composeManifestBundle,
+            },
+            { parent: this },
+        );
+
+        const platform = args.platformDependencies ?? [];
+        const repoSecret = buildRepositorySecret({
+            name: `modelship-${model.name}-manifests`,
+            argocdNamespace: args.argocdNamespace,
+            bundleRepository: `${registry.host}/${repos.bundle}`,
+            plainHttp: registry.plainHttp,
+            username: registry.username,
+        });
+        const repositorySecret = new k8s.core.v1.Secret(
+            `${name}-repository`,
+            {
+                metadata: repoSecret.metadata,
+                stringData: {
+                    ...repoSecret.stringData,
+                    ...(registry.username && secrets.registryPassword !== undefined ? { password: pulumi.secret(secrets.registryPassword) } : {}),
+                },
+            },
+            { parent: this, dependsOn: platform },
+        );
+
+        const appName = model.name;
+        const app = this.bundle.digest.apply((digest) =>
+            buildApplication({
+                name: appName,
+                argocdNamespace: args.argocdNamespace,
+                project: model.project,
+                destinationNamespace: model.namespace,
+                bundleRepository: `${registry.host}/${repos.bundle}`,
+                bundleDigest: digest,
+                annotations: {
+                    "modelship.io/model-version": newestVersion,
+                    "modelship.io/canary-state": canaryState(model.canary),
+                },
+            }),
+        );
+        // Argo CD must not sync before the images are signed (Kyverno would refuse the pods), the
+        // bundle is pushed and its repository Secret exists.
+        this.application = new k8s.apiextensions.CustomResource(
+            `${name}-application`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Application",
+                metadata: app.apply((a) => a.metadata),
+                spec: app.apply((a) => a.spec),
+            },
+            {
+                parent: this,
+                dependsOn: [...platform, repositorySecret, this.bundle.push, ...images.map((i) => i.push), ...this.signatures.map((s) => s.command)],
+            },
+        );
+
+        this.provenance = pulumi
+            .all([this.stableImage.reference, this.canaryImage ? this.canaryImage.reference : pulumi.output(undefined), this.bundle.reference, app])
+            .apply(([stableImage, canaryImage, bundleReference, a]) =>
+                provenanceRecord({
+                    model,
+                    deploymentMode: args.deploymentMode,
+                    signing,
+                    stableImage,
+                    canaryImage,
+                    bundleReference,
+                    application: {
+                        name: a.metadata.name,
+                        namespace: a.metadata.namespace!,
+                        project: a.spec.project,
+                        repoURL: a.spec.source.repoURL,
+                        targetRevision: a.spec.source.targetRevision,
+                    },
+                }),
+            );
+        this.registerOutputs({ provenance: this.provenance });
+    }
+}
