@@ -273,6 +273,7 @@ export const kserveSchema = z.strictObject({
             memory: quantity("15Mi").default("15Mi"),
         })
         .default({ uid: 1010, cpu: "10m", memory: "15Mi" }),
+    /** Helm values for kserve-resources, merged last; values under `runtimeConfigs` go to kserve-runtime-configs instead. */
     values: valuesRecord(),
 });
 
@@ -284,6 +285,10 @@ export const knativeSchema = z.strictObject({
     version: requiredString('the Knative release, e.g. "1.21.1"')
         .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'must be an exact Knative release without a "v", e.g. "1.21.1"' })
         .default("1.21.1"),
+    /** net-kourier release; its patch releases differ from Serving's (Serving 1.21.1 pairs with Kourier 1.21.0). */
+    kourierVersion: requiredString('the net-kourier release, e.g. "1.21.0"')
+        .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'must be an exact net-kourier release without a "v", e.g. "1.21.0"' })
+        .default("1.21.0"),
     /** Networking layer; Kourier is the light choice. */
     networking: z.enum(["kourier"], { error: 'must be "kourier" (the networking layer modelship installs)' }).default("kourier"),
     /**

@@ -1,0 +1,39 @@
+// A random password generated once and kept (encrypted) in the stack's state: what
+// `@pulumi/random`'s RandomPassword does, as a small dynamic resource so no dependency is added.
+// The value never comes from the program, so it is never in source or config; it changes only
+// when the resource is replaced.
+import * as pulumi from "@pulumi/pulumi";
+
+interface GeneratedPasswordInputs {
+    /** Random bytes; the value is their base64url text. */
+    bytes: number;
+}
+
+// The provider is serialised into the state: keep it self-contained (require inside the functions).
+const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: GeneratedPasswordInputs) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const crypto = require("crypto") as typeof import("crypto");
+        return { id: crypto.randomUUID(), outs: { bytes: inputs.bytes, value: crypto.randomBytes(inputs.bytes).toString("base64url") } };
+    },
+    async diff(_id: string, olds: GeneratedPasswordInputs, news: GeneratedPasswordInputs) {
+        const changed = olds.bytes !== news.bytes;
+        return { changes: changed, replaces: changed ? ["bytes"] : [], deleteBeforeReplace: false };
+    },
+};
+
+export class GeneratedPassword extends pulumi.dynamic.Resource {
+    /** The generated password, a Pulumi secret. */
+    public readonly value!: pulumi.Output<string>;
+
+    constructor(name: string, args: { bytes?: number } = {}, opts: pulumi.CustomResourceOptions = {}) {
+        super(
+            generatedPasswordProvider,
+            name,
+            { bytes: args.bytes ?? 24, value: undefined },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["value"] }),
+            "modelship",
+            "GeneratedPassword",
+        );
+    }
+}
