@@ -115,6 +115,8 @@ export class ModelRelease extends pulumi.ComponentResource {
     public readonly bundle: ManifestBundle;
     public readonly application: k8s.apiextensions.CustomResource;
     public readonly provenance: pulumi.Output<ProvenanceRecord>;
+    /** What the Application waits for (platform, repository Secret, pushes, signatures). */
+    public readonly applicationDependsOn: pulumi.Input<pulumi.Resource>[];
 
     constructor(name: string, args: ModelReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("modelship:release:ModelRelease", name, {}, opts);
@@ -234,6 +236,13 @@ export class ModelRelease extends pulumi.ComponentResource {
         );
         // Argo CD must not sync before the images are signed (Kyverno would refuse the pods), the
         // bundle is pushed and its repository Secret exists.
+        this.applicationDependsOn = [
+            ...platform,
+            repositorySecret,
+            this.bundle.push,
+            ...images.map((i) => i.push),
+            ...this.signatures.map((s) => s.command),
+        ];
         this.application = new k8s.apiextensions.CustomResource(
             `${name}-application`,
             {
@@ -242,10 +251,7 @@ export class ModelRelease extends pulumi.ComponentResource {
                 metadata: app.apply((a) => a.metadata),
                 spec: app.apply((a) => a.spec),
             },
-            {
-                parent: this,
-                dependsOn: [...platform, repositorySecret, this.bundle.push, ...images.map((i) => i.push), ...this.signatures.map((s) => s.command)],
-            },
+            { parent: this, dependsOn: this.applicationDependsOn },
         );
 
         this.provenance = pulumi

@@ -1,0 +1,304 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { recorder, unwrap } from "../support/pulumi-mocks";
+import { composeManifestBundle } from "../../components/oci";
+import { buildInferenceService, inferenceServiceInputFor, ModelRelease } from "../../components/release";
+import type { ModelConfig, StackConfig } from "../../components/config/schema";
+import { fakeComposeModelImage, installReleaseMocks, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
+
+const REGISTRY_PASSWORD = "reg-pw-DO-NOT-LEAK-4711";
+const KEY_PASSWORD = "key-pw-DO-NOT-LEAK-0815";
+
+async function release(config: StackConfig, model: ModelConfig, extra: { platformDependencies?: pulumi.Resource[] } = {}) {
+    recorder.reset();
+    const r = new ModelRelease(model.name, {
+        model,
+        registry: config.registry,
+        signing: config.signing,
+        deploymentMode: config.platform.kserve.deploymentMode,
+        argocdNamespace: config.platform.argocd.namespace,
+        secrets: { registryPassword: pulumi.secret(REGISTRY_PASSWORD), signingKeyPassword: pulumi.secret(KEY_PASSWORD) },
+        projectDir,
+        imagePullSecretName: config.registry.username ? "modelship-registry" : undefined,
+        composeModelImage: fakeComposeModelImage,
+        ...extra,
+    });
+    const provenance = (await unwrap(r.provenance)).value;
+    await Promise.all([
+        unwrap(r.application.urn),
+        unwrap(r.bundle.push.urn),
+        ...r.signatures.map((s) => unwrap(s.command.urn)),
+    ]);
+    return { r, provenance };
+}
+
+const keys = () => recorder.resources.map((x) => x.key).sort();
+
+describe("release/ModelRelease: the whole graph under mocks", function () {
+    this.timeout(30000);
+    before(() => installReleaseMocks());
+
+    describe("dev stack (Pulumi.dev.yaml: localhost plain HTTP, file key, offline, Knative)", () => {
+        const config = stackConfig("dev");
+        const model = config.models[0];
+
+        it("declares image, signature, bundle, repository Secret and Application, named by model and version", async () => {
+            await release(config, model);
+            expect(keys()).to.deep.equal(
+                [
+                    "modelship:release:ModelRelease::iris",
+                    "modelship:release:ModelImage::iris-v1",
+                    `${OCI_ARTIFACT}::iris-v1-image`,
+                    "modelship:release:ImageSignature::iris-v1",
+                    "command:local:Command::iris-v1-cosign",
+                    "modelship:release:ManifestBundle::iris-bundle",
+                    `${OCI_ARTIFACT}::iris-bundle-push`,
+                    "kubernetes:core/v1:Secret::iris-repository",
+                    "kubernetes:argoproj.io/v1alpha1:Application::iris-application",
+                ].sort(),
+            );
+        });
+
+        it("the image push carries what the policy pack reads", async () => {
+            const { provenance } = await release(config, model);
+            const image = recorder.named("iris-v1-image").inputs;
+            expect(image.kind).to.equal("modelcar-image");
+            expect(image.registry).to.equal("localhost:5000");
+            expect(image.repository).to.equal("modelship/iris");
+            expect(image.reference).to.equal(provenance.stable.image);
+            expect(image.reference).to.match(/^localhost:5000\/modelship\/iris@sha256:[a-f0-9]{64}$/);
+            expect(image.digest).to.equal(provenance.stable.digest);
+            expect(image.tag).to.equal("v1");
+            expect(image.modelName).to.equal("iris");
+            expect(image.baseImage).to.equal(model.baseImage);
+            expect(image.signing).to.deep.equal({ enabled: true, transparencyLog: false, signatureFormat: "legacy" });
+            expect(image.plainHttp).to.equal(true);
+            expect(image).not.to.have.property("password"); // anonymous registry
+        });
+
+        it("the cosign Command: exact command line, triggers [reference], secrets only in environment", async () => {
+            const { provenance } = await release(config, model);
+            const cmd = recorder.named("iris-v1-cosign").inputs;
+            expect(cmd.create).to.equal(
+                `set -eu\ncosign sign --yes --key=cosign.key --tlog-upload=false --allow-http-registry=true --allow-insecure-registry=true ${provenance.stable.image}`,
+            );
+            expect(cmd.triggers).to.deep.equal([provenance.stable.image]);
+            expect(reveal(cmd.environment)).to.deep.equal({ COSIGN_PASSWORD: KEY_PASSWORD });
+            expect(isSecretValue(cmd.environment) || isSecretValue(cmd.environment.COSIGN_PASSWORD), "the key password is a secret").to.equal(true);
+            expect(cmd.logging).to.equal("stderr");
+            expect(cmd.addPreviousOutputInEnv).to.equal(false);
+        });
+
+        it("the bundle's manifests input is exactly the InferenceService, and its digest is the real bundle digest", async () => {
+            const { provenance } = await release(config, model);
+            const bundle = recorder.named("iris-bundle-push").inputs;
+            const expected = buildInferenceService(
+                inferenceServiceInputFor(model, { stable: provenance.stable.image }, { deploymentMode: "Knative", imagePullSecrets: [] }),
+            );
+            expect(bundle.kind).to.equal("manifest-bundle");
+            expect(bundle.repository).to.equal("modelship/iris-manifests");
+            expect(bundle.manifests).to.deep.equal([expected]);
+            const composed = await composeManifestBundle({
+                manifests: [expected],
+                registry: "localhost:5000",
+                repository: "modelship/iris-manifests",
+                annotations: { title: "iris", version: "v1", source: model.provenance.sourceRepository },
+            });
+            expect(bundle.digest).to.equal(composed.digest);
+            expect(provenance.bundle).to.deep.equal({ reference: composed.reference, digest: composed.digest });
+        });
+
+        it("the Application is pinned to the bundle digest with automated sync and SSA", async () => {
+            const { provenance } = await release(config, model);
+            const app = recorder.named("iris-application").inputs;
+            expect(app.apiVersion).to.equal("argoproj.io/v1alpha1");
+            expect(app.kind).to.equal("Application");
+            expect(app.metadata.name).to.equal("iris");
+            expect(app.metadata.namespace).to.equal("argocd");
+            expect(app.spec).to.deep.equal({
+                project: "default",
+                source: { repoURL: "oci://localhost:5000/modelship/iris-manifests", targetRevision: provenance.bundle.digest, path: "." },
+                destination: { server: "https://kubernetes.default.svc", namespace: "models" },
+                syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true", "ServerSideApply=true"] },
+            });
+        });
+
+        it("the Argo CD repository Secret is declared for the anonymous plain-HTTP registry (argo-cd#28517)", async () => {
+            await release(config, model);
+            const secret = recorder.named("iris-repository").inputs;
+            expect(secret.metadata).to.deep.equal({
+                name: "modelship-iris-manifests",
+                namespace: "argocd",
+                labels: { "argocd.argoproj.io/secret-type": "repository", "app.kubernetes.io/managed-by": "modelship" },
+            });
+            expect(reveal(secret.stringData)).to.deep.equal({
+                type: "oci",
+                name: "modelship-iris-manifests",
+                url: "oci://localhost:5000/modelship/iris-manifests",
+                insecureOCIForceHttp: "true",
+            });
+        });
+
+        it("provenance record for auditors", async () => {
+            const { provenance } = await release(config, model);
+            const hex = provenance.stable.digest.slice("sha256:".length);
+            expect(provenance).to.deep.equal({
+                model: "iris",
+                namespace: "models",
+                deploymentMode: "Knative",
+                stable: {
+                    version: "v1",
+                    image: `localhost:5000/modelship/iris@sha256:${hex}`,
+                    digest: `sha256:${hex}`,
+                    signature: { format: "legacy", reference: `localhost:5000/modelship/iris:sha256-${hex}.sig`, transparencyLog: false },
+                },
+                canary: null,
+                canaryState: "none",
+                bundle: provenance.bundle,
+                application: {
+                    name: "iris",
+                    namespace: "argocd",
+                    project: "default",
+                    repoURL: "oci://localhost:5000/modelship/iris-manifests",
+                    targetRevision: provenance.bundle.digest,
+                },
+                source: { sourceRepository: "https://github.com/example/modelship" },
+                signed: true,
+            });
+        });
+
+        it("the Application depends on the platform when the same stack installs it", async () => {
+            const platform = new pulumi.ComponentResource("test:index:Platform", "platform");
+            await unwrap(platform.urn);
+            const r = new ModelRelease("iris", {
+                model,
+                registry: config.registry,
+                signing: config.signing,
+                deploymentMode: "Knative",
+                argocdNamespace: "argocd",
+                projectDir,
+                composeModelImage: fakeComposeModelImage,
+                platformDependencies: [platform],
+            });
+            await unwrap(r.application.urn);
+            // dependsOn is not visible to mocks; the component exposes what it passed.
+            expect(r.applicationDependsOn).to.include(platform);
+            expect(r.applicationDependsOn).to.include(r.bundle.push);
+            expect(r.applicationDependsOn).to.include(r.stableImage.push);
+            expect(r.applicationDependsOn).to.include(r.signatures[0].command);
+        });
+    });
+
+    describe("prod stack (Pulumi.prod.yaml: private TLS registry, KMS key, Rekor, Standard mode)", () => {
+        const config = stackConfig("prod");
+        const model = config.models[0];
+
+        it("KMS key: no password variable; registry credentials via environment and a private DOCKER_CONFIG", async () => {
+            const { provenance } = await release(config, model);
+            const cmd = recorder.named("iris-v1-cosign").inputs;
+            const lines = (cmd.create as string).split("\n");
+            expect(lines[lines.length - 1]).to.equal(`cosign sign --yes --key=awskms:///alias/modelship-cosign ${provenance.stable.image}`);
+            expect(cmd.create).to.contain('DOCKER_CONFIG="$(mktemp -d)"');
+            expect(cmd.create).not.to.contain(REGISTRY_PASSWORD);
+            expect(isSecretValue(cmd.environment)).to.equal(true);
+            expect(reveal(cmd.environment)).to.deep.equal({ MODELSHIP_REGISTRY_USERNAME: "modelship-bot", MODELSHIP_REGISTRY_PASSWORD: REGISTRY_PASSWORD });
+            expect(provenance.stable.signature).to.deep.equal({
+                format: "legacy",
+                reference: `${provenance.stable.image.split("@")[0]}:sha256-${provenance.stable.digest.slice(7)}.sig`,
+                transparencyLog: true,
+            });
+        });
+
+        it("private registry: pushes carry the (secret) password, the repository Secret has username and password, the InferenceService lists imagePullSecrets", async () => {
+            await release(config, model);
+            const image = recorder.named("iris-v1-image").inputs;
+            expect(reveal(image)).to.include({ username: "modelship-bot", password: REGISTRY_PASSWORD, plainHttp: false });
+            expect(isSecretValue(image.password)).to.equal(true);
+            const secret = recorder.named("iris-repository").inputs;
+            expect(isSecretValue(secret.stringData) || isSecretValue(secret.stringData.password)).to.equal(true);
+            expect(reveal(secret.stringData)).to.deep.equal({
+                type: "oci",
+                name: "modelship-iris-manifests",
+                url: "oci://ghcr.io/example-org/models/iris-manifests",
+                username: "modelship-bot",
+                password: REGISTRY_PASSWORD,
+            });
+            const isvc = recorder.named("iris-bundle-push").inputs.manifests[0];
+            expect(isvc.metadata.annotations["serving.kserve.io/deploymentMode"]).to.equal("Standard");
+            expect(isvc.spec.predictor.name).to.equal("v1");
+            expect(isvc.spec.predictor.imagePullSecrets).to.deep.equal([{ name: "modelship-registry" }]);
+        });
+    });
+
+    describe("rollout steps through the graph (each step = one config change)", () => {
+        for (const mode of ["Knative", "Standard"] as const) {
+            it(`${mode}: images, signatures, manifests and canary state at each step`, async () => {
+                const config = stackConfig(mode === "Knative" ? "dev" : "prod");
+                const base = { ...config.models[0], provenance: { sourceRevision: "abc123" } };
+                const steps: [string, ModelConfig][] = [
+                    ["none", base],
+                    ["canary", { ...base, canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: 10 } }],
+                    ["none", { ...base, version: "v2", modelDir: "models/iris/v2" }],
+                    ["rolled-back", { ...base, canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: 0 } }],
+                ];
+                const bundleDigests: string[] = [];
+                for (const [state, model] of steps) {
+                    const { provenance } = await release(config, model);
+                    expect(provenance.canaryState).to.equal(state);
+                    const isvc = recorder.named("iris-bundle-push").inputs.manifests[0];
+                    const cosigns = ofType("command:local:Command").map((c) => c.name).sort();
+                    if (model.canary) {
+                        expect(cosigns).to.deep.equal(["iris-v1-cosign", "iris-v2-cosign"]);
+                        expect(provenance.canary).to.include({ version: "v2", trafficPercent: model.canary.trafficPercent });
+                        if (mode === "Knative") {
+                            expect(isvc.spec.predictor.canaryTrafficPercent).to.equal(model.canary.trafficPercent);
+                            expect(isvc.spec.predictor.model.storageUri).to.equal(`oci://${provenance.canary!.image}`);
+                        } else {
+                            expect(isvc.spec.predictor.model.storageUri).to.equal(`oci://${provenance.stable.image}`);
+                            expect(isvc.spec.canary).to.have.length(1);
+                            expect(isvc.spec.canary[0].trafficPercent).to.equal(model.canary.trafficPercent);
+                            expect(isvc.spec.canary[0].predictor.model.storageUri).to.equal(`oci://${provenance.canary!.image}`);
+                        }
+                    } else {
+                        expect(cosigns).to.deep.equal([`iris-${model.version}-cosign`]);
+                        expect(provenance.canary).to.equal(null);
+                        expect(isvc.spec.predictor).not.to.have.property("canaryTrafficPercent");
+                        expect(isvc.spec).not.to.have.property("canary");
+                        expect(isvc.spec.predictor.model.storageUri).to.equal(`oci://${provenance.stable.image}`);
+                    }
+                    const app = recorder.named("iris-application").inputs;
+                    expect(app.spec.source.targetRevision).to.equal(provenance.bundle.digest);
+                    bundleDigests.push(provenance.bundle.digest);
+                }
+                expect(new Set(bundleDigests).size, "each step ships a different bundle").to.equal(4);
+            });
+        }
+    });
+
+    it("signing off (only when the stack says so): no signature resources, the push records signing.enabled false", async () => {
+        const config = stackConfig("dev");
+        const off = { ...config, signing: { ...config.signing, enabled: false } };
+        const { provenance } = await release(off, config.models[0]);
+        expect(ofType("command:local:Command")).to.have.length(0);
+        expect(ofType("modelship:release:ImageSignature")).to.have.length(0);
+        expect(recorder.named("iris-v1-image").inputs.signing).to.deep.equal({ enabled: false, transparencyLog: false, signatureFormat: "legacy" });
+        expect(provenance.signed).to.equal(false);
+        expect(provenance.stable.signature).to.equal(null);
+    });
+
+    it("builder docker (opt-in; mock only — no Docker daemon here): @pulumi/docker Image, reference from repoDigest", async () => {
+        const config = stackConfig("dev");
+        const model: ModelConfig = { ...config.models[0], builder: "docker", dockerfile: "models/iris/Dockerfile" };
+        const { provenance } = await release(config, model);
+        const image = recorder.named("iris-v1-docker").inputs;
+        expect(image.imageName).to.equal("localhost:5000/modelship/iris:v1");
+        expect(image.build).to.deep.equal({
+            context: `${projectDir}/models/iris/v1`,
+            dockerfile: `${projectDir}/models/iris/Dockerfile`,
+            platform: "linux/amd64",
+        });
+        expect(ofType(OCI_ARTIFACT).map((r) => r.name)).to.deep.equal(["iris-bundle-push"]);
+        expect(provenance.stable.image).to.match(/^localhost:5000\/modelship\/iris@sha256:[a-f0-9]{64}$/);
+        expect(recorder.named("iris-v1-cosign").inputs.triggers).to.deep.equal([provenance.stable.image]);
+    });
+});
