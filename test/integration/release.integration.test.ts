@@ -1,0 +1,336 @@
+// End to end against a real registry (Debian's docker-registry) with the real cosign:
+//  - ModelRelease is declared under mocks with the REAL composers; the recorded push resources are
+//    then published exactly as the OciArtifact provider would in `pulumi up`, and the recorded cosign
+//    Command is run exactly as local.Command runs it (`/bin/sh -c create` with `environment`).
+//  - The signed image verifies with `cosign verify --key` and the flags the Kyverno policy implies
+//    (cosignVerifyArgs); another digest does not; both signature formats.
+//  - The bundle pulled back (skopeo copy to an OCI layout, untar) is byte-for-byte what we rendered.
+//  - With recognisable secrets (key password, registry password on an htpasswd registry), none of
+//    them appears in the command line, command output, stack outputs, rendered YAML or the bundle.
+// Tools: cosign (built by scripts/install-go-tools into ${MODELSHIP_CACHE:-~/.cache/modelship}/bin),
+// skopeo, docker-registry, python3 (bcrypt for htpasswd). Missing: skipped with the tool's name;
+// under CI=true a missing tool fails.
+import { expect } from "chai";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import * as pulumi from "@pulumi/pulumi";
+import { recorder, unwrap } from "../support/pulumi-mocks";
+import { freePort, LocalRegistry, requireTool, seedBusyboxBase, startRegistry, REGISTRY_BINARY } from "../support/registry";
+import { publishRecipe } from "../../components/oci/publish";
+import { composeModelImage } from "../../components/oci";
+import type { ModelConfig, SigningConfig, StackConfig } from "../../components/config/schema";
+import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, ModelRelease, ModelImageComposer } from "../../components/release";
+import { installReleaseMocks, projectDir, reveal } from "../release/support";
+
+const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
+if (!(process.env.PATH ?? "").split(":").includes(cacheBin)) process.env.PATH = `${cacheBin}:${process.env.PATH}`;
+
+const KEY_PASSWORD = "KEYPW-modelship-secret-7f3a9c";
+const REGISTRY_PASSWORD = "REGPW-modelship-secret-51e2d8";
+const USERNAME = "modelship-bot";
+const SECRETS = [KEY_PASSWORD, REGISTRY_PASSWORD];
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(cmd, args, { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? os.tmpdir(), ...env } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+}
+
+/** What local.Command does with `create` and `environment`. */
+function runLikeLocalCommand(inputs: Record<string, any>): Promise<Run> {
+    const revealed = reveal(inputs);
+    return run("/bin/sh", ["-c", revealed.create], revealed.environment ?? {});
+}
+
+function generateKeyPair(dir: string): { key: string; pub: string } {
+    const r = spawnSync("cosign", ["generate-key-pair"], { cwd: dir, env: { PATH: process.env.PATH!, HOME: dir, COSIGN_PASSWORD: KEY_PASSWORD } });
+    if (r.status !== 0) throw new Error(`cosign generate-key-pair: ${r.stderr}`);
+    return { key: path.join(dir, "cosign.key"), pub: path.join(dir, "cosign.pub") };
+}
+
+function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>, username?: string): StackConfig {
+    return {
+        platform: { kserve: { deploymentMode: "Knative" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],
+        registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, ...(username ? { username } : {}) },
+        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", ...signing } as SigningConfig,
+        models: [],
+    };
+}
+
+function modelFor(baseImage: string, over: Partial<ModelConfig> = {}): ModelConfig {
+    return {
+        name: "iris",
+        version: "v1",
+        modelDir: "models/iris/v1",
+        format: "sklearn",
+        runtime: "kserve-sklearnserver",
+        baseImage,
+        namespace: "models",
+        project: "default",
+        resources: { cpu: "100m", memory: "256Mi" },
+        provenance: { sourceRevision: "0123456789abcdef", trainingRunId: "run-7", datasetHash: `sha256:${"e".repeat(64)}` },
+        builder: "daemonless",
+        ...over,
+    };
+}
+
+/** Declares the release under mocks; returns the recorded resources and outputs. */
+async function declare(config: StackConfig, model: ModelConfig, composer?: ModelImageComposer) {
+    recorder.reset();
+    const r = new ModelRelease(model.name, {
+        model,
+        registry: config.registry,
+        signing: config.signing,
+        deploymentMode: config.platform.kserve.deploymentMode,
+        argocdNamespace: "argocd",
+        secrets: {
+            ...(config.registry.username ? { registryPassword: pulumi.secret(REGISTRY_PASSWORD) } : {}),
+            signingKeyPassword: pulumi.secret(KEY_PASSWORD),
+        },
+        projectDir,
+        ...(composer ? { composeModelImage: composer } : {}),
+    });
+    const provenance = (await unwrap(r.provenance)).value;
+    const files = (await unwrap(r.bundle.files)).value;
+    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...r.signatures.map((s) => unwrap(s.command.urn))]);
+    const inputsOf = (name: string) => recorder.named(name).inputs;
+    return { r, provenance, files, inputsOf, recorded: recorder.resources.slice() };
+}
+
+/** Pulls a bundle to an OCI layout with skopeo and returns its files (untarred, gunzipped). */
+async function pullBundle(reference: string, authfile?: string): Promise<Record<string, string>> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-bundle-"));
+    const args = ["copy", "--src-tls-verify=false", ...(authfile ? ["--src-authfile", authfile] : []), `docker://${reference}`, `oci:${dir}:bundle`];
+    const r = await run("skopeo", args);
+    if (r.code !== 0) throw new Error(`skopeo ${args.join(" ")}: ${r.stderr}`);
+    const index = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8"));
+    const blob = (d: string) => fs.readFileSync(path.join(dir, "blobs", "sha256", d.slice(7)));
+    const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
+    expect(manifest.layers).to.have.length(1);
+    expect(manifest.layers[0].mediaType).to.equal("application/vnd.oci.image.layer.v1.tar+gzip");
+    const tar = zlib.gunzipSync(blob(manifest.layers[0].digest));
+    const files: Record<string, string> = {};
+    for (let off = 0; off + 512 <= tar.length; ) {
+        const header = tar.subarray(off, off + 512);
+        if (header.every((b) => b === 0)) break;
+        const name = header.subarray(0, 100).toString().replace(/\0.*$/s, "");
+        const size = parseInt(header.subarray(124, 136).toString().replace(/\0.*$/s, "").trim(), 8);
+        const type = String.fromCharCode(header[156]);
+        if (type === "0" || type === "\0") files[name] = tar.subarray(off + 512, off + 512 + size).toString("utf8");
+        off += 512 + Math.ceil(size / 512) * 512;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    return files;
+}
+
+describe("integration: release with the real cosign and a real registry", function () {
+    this.timeout(180000);
+    let registry: LocalRegistry;
+    let baseImage: string;
+    let keys: { key: string; pub: string };
+    let work: string;
+    let trustedRoot: string;
+
+    before(async function () {
+        for (const tool of ["cosign", "skopeo", REGISTRY_BINARY]) requireTool(this, tool);
+        installReleaseMocks();
+        registry = await startRegistry();
+        baseImage = await seedBusyboxBase(registry.host);
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-release-it-"));
+        keys = generateKeyPair(work);
+        trustedRoot = path.join(work, "trusted_root.json");
+        fs.writeFileSync(trustedRoot, EMPTY_TRUSTED_ROOT);
+    });
+    after(async () => {
+        await registry?.stop();
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    async function verify(reference: string, signing: SigningConfig, env: Record<string, string> = {}): Promise<Run> {
+        return run(
+            "cosign",
+            ["verify", `--key=${keys.pub}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), reference],
+            env,
+        );
+    }
+
+    for (const format of ["legacy", "bundle"] as const) {
+        it(`${format} signature: made by modelship's Command, verified with the Kyverno-implied flags; another digest fails`, async () => {
+            const config = stackFor(registry.host, `it-${format}`, { key: keys.key, signatureFormat: format });
+            const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
+            // pulumi up: push the image (OciArtifact provider), then run the signing Command.
+            await publishRecipe(reveal(inputsOf("iris-v1-image")));
+            const signed = await runLikeLocalCommand(inputsOf("iris-v1-cosign"));
+            expect(signed.code, signed.stderr).to.equal(0);
+            for (const secret of SECRETS) expect(signed.stdout + signed.stderr).not.to.contain(secret);
+
+            const ok = await verify(provenance.stable.image, config.signing);
+            expect(ok.code, ok.stderr).to.equal(0);
+            expect(JSON.parse(ok.stdout)[0].critical.image["docker-manifest-digest"]).to.equal(provenance.stable.digest);
+
+            // The signature is where the provenance record says.
+            const sig = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${provenance.stable.signature!.reference}`]);
+            expect(sig.code, sig.stderr).to.equal(0);
+
+            // v2: pushed, never signed -> must not verify.
+            const v2 = await declare(config, modelFor(baseImage, { version: "v2", modelDir: "models/iris/v2" }));
+            await publishRecipe(reveal(v2.inputsOf("iris-v2-image")));
+            expect(v2.provenance.stable.digest).not.to.equal(provenance.stable.digest);
+            const bad = await verify(v2.provenance.stable.image, config.signing);
+            expect(bad.code, "an unsigned digest must not verify").not.to.equal(0);
+        });
+    }
+
+    it("verifying with the other format's flags fails (the flags matter)", async () => {
+        const legacy = stackFor(registry.host, "it-legacy", { key: keys.key, signatureFormat: "legacy" });
+        const { provenance } = await declare(legacy, modelFor(baseImage));
+        const r = await verify(provenance.stable.image, { ...legacy.signing, signatureFormat: "bundle" });
+        expect(r.code).not.to.equal(0);
+    });
+
+    it("the bundle pulled back is byte-for-byte the YAML we rendered (and its manifests input)", async () => {
+        const config = stackFor(registry.host, "it-bundle-roundtrip", { key: keys.key });
+        const { provenance, files, inputsOf } = await declare(config, modelFor(baseImage));
+        await publishRecipe(reveal(inputsOf("iris-bundle-push")));
+        const pulled = await pullBundle(provenance.bundle.reference);
+        expect(Object.keys(pulled)).to.deep.equal(["inferenceservice-iris.yaml"]);
+        expect(pulled).to.deep.equal(files);
+        expect(pulled["inferenceservice-iris.yaml"]).to.contain(`storageUri: oci://${provenance.stable.image}`);
+        const app = inputsOf("iris-application");
+        expect(app.spec.source.targetRevision).to.equal(provenance.bundle.digest);
+    });
+
+    describe("secrets: registry with htpasswd auth", () => {
+        let auth: { host: string; stop: () => void };
+        let authfile: string;
+
+        before(async function () {
+            const hash = spawnSync("python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", REGISTRY_PASSWORD]);
+            if (hash.status !== 0 || !hash.stdout.toString().startsWith("$2")) {
+                const message = "python3 with crypt (bcrypt) is needed to write the registry's htpasswd";
+                if (process.env.CI === "true") throw new Error(message);
+                console.warn(`skipping: ${message}`);
+                this.skip();
+            }
+            auth = await startAuthRegistry(path.join(work, "auth"), `${USERNAME}:${hash.stdout.toString().trim()}\n`);
+            authfile = path.join(work, "auth.json");
+            const token = Buffer.from(`${USERNAME}:${REGISTRY_PASSWORD}`).toString("base64");
+            fs.writeFileSync(authfile, JSON.stringify({ auths: { [auth.host]: { auth: token } } }), { mode: 0o600 });
+        });
+        after(() => auth?.stop());
+
+        it("none of the secret values appears in command line, command output, stack outputs, rendered YAML or the bundle", async () => {
+            // Copy the composed v1 image into the authenticated registry (test plumbing, not modelship).
+            const open = stackFor(registry.host, "it-secrets-src", { key: keys.key });
+            const src = await declare(open, modelFor(baseImage));
+            await publishRecipe(reveal(src.inputsOf("iris-v1-image")));
+            const target = `${auth.host}/secure/iris`;
+            const copy = await run("skopeo", [
+                "copy", "--all", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", "--dest-authfile", authfile,
+                `docker://${src.provenance.stable.image}`, `docker://${target}:v1`,
+            ]);
+            expect(copy.code, copy.stderr).to.equal(0);
+            const composer: ModelImageComposer = async (o) => {
+                const c = await composeModelImage({ ...o, registry: registry.host, repository: "it-secrets-src/iris", connection: { plainHttp: true } });
+                return { digest: c.digest, reference: `${o.registry}/${o.repository}@${c.digest}` };
+            };
+
+            const config = stackFor(auth.host, "secure", { key: keys.key }, USERNAME);
+            const { provenance, files, inputsOf, recorded } = await declare(config, modelFor(baseImage), composer);
+            expect(provenance.stable.image).to.equal(`${target}@${src.provenance.stable.digest}`);
+
+            const cosign = inputsOf("iris-v1-cosign");
+            const signed = await runLikeLocalCommand(cosign);
+            expect(signed.code, signed.stderr).to.equal(0);
+            // The bundle is pushed with the password from the push resource's (secret) inputs.
+            await publishRecipe(reveal(inputsOf("iris-bundle-push")));
+            const pulled = await pullBundle(provenance.bundle.reference, authfile);
+            expect(pulled).to.deep.equal(files);
+
+            // Verification through a docker config of the test's own.
+            const dockerConfig = path.join(work, "docker");
+            fs.mkdirSync(dockerConfig, { recursive: true });
+            fs.copyFileSync(authfile, path.join(dockerConfig, "config.json"));
+            const ok = await verify(provenance.stable.image, config.signing, { DOCKER_CONFIG: dockerConfig });
+            expect(ok.code, ok.stderr).to.equal(0);
+
+            const haystacks: Record<string, string> = {
+                "cosign command line": cosign.create,
+                "cosign stdout+stderr": signed.stdout + signed.stderr,
+                "stack output (provenance record)": JSON.stringify(provenance),
+                "rendered YAML": JSON.stringify(files),
+                "bundle pulled from the registry": JSON.stringify(pulled),
+                "bundle manifests input": JSON.stringify(inputsOf("iris-bundle-push").manifests),
+                "Application": JSON.stringify(inputsOf("iris-application")),
+            };
+            for (const [where, text] of Object.entries(haystacks)) {
+                for (const secret of SECRETS) expect(text, `${where} must not contain a secret`).not.to.contain(secret);
+            }
+            // Wherever a secret is an input (push password, repository Secret, Command environment), it is a Pulumi secret.
+            for (const res of recorded) {
+                const plainText = JSON.stringify(stripSecrets(res.inputs));
+                for (const secret of SECRETS) expect(plainText, `${res.key} holds a secret outside a Pulumi secret`).not.to.contain(secret);
+            }
+            // And the temporary docker config is gone.
+            expect(cosign.create).to.contain("trap 'rm -rf \"$DOCKER_CONFIG\"' EXIT");
+        });
+    });
+});
+
+/** Drops Pulumi-secret values (what state encrypts) so only plaintext remains. */
+function stripSecrets(v: any): any {
+    if (typeof v === "object" && v !== null && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return "[secret]";
+    if (Array.isArray(v)) return v.map(stripSecrets);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stripSecrets(x)]));
+    return v;
+}
+
+/** docker-registry with htpasswd auth on a free port (the shared harness runs anonymous registries). */
+async function startAuthRegistry(dir: string, htpasswd: string): Promise<{ host: string; stop: () => void }> {
+    fs.mkdirSync(path.join(dir, "storage"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "htpasswd"), htpasswd);
+    const port = await freePort();
+    const config = path.join(dir, "config.yml");
+    fs.writeFileSync(
+        config,
+        [
+            "version: 0.1",
+            "log:",
+            "  level: error",
+            "storage:",
+            "  filesystem:",
+            `    rootdirectory: ${path.join(dir, "storage")}`,
+            "auth:",
+            "  htpasswd:",
+            "    realm: modelship-test",
+            `    path: ${path.join(dir, "htpasswd")}`,
+            "http:",
+            `  addr: 127.0.0.1:${port}`,
+            "",
+        ].join("\n"),
+    );
+    const child = spawn(REGISTRY_BINARY, ["serve", config], { stdio: "ignore" });
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+        const r = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${port}/v2/`]);
+        if (r.stdout.toString() === "401") return { host: `127.0.0.1:${port}`, stop: () => child.kill("SIGKILL") };
+        await new Promise((res) => setTimeout(res, 100));
+    }
+    child.kill("SIGKILL");
+    throw new Error("the htpasswd registry did not start");
+}
