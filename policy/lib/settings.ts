@@ -3,8 +3,23 @@
 // safely whether or not the engine filled schema defaults in.
 import { PolicyConfigSchema, Severity } from "@pulumi/policy";
 
+const merged = new WeakMap<object, WeakMap<object, object>>();
+
 export function settingsOf<T extends object>(args: { getConfig<U extends object>(): U }, defaults: T): T {
     const given = args.getConfig<Partial<T>>() ?? {};
+    // The same config object gives the same settings: skip re-merging per resource.
+    const byDefaults = merged.get(given);
+    const hit = byDefaults?.get(defaults);
+    if (hit) {
+        return hit as T;
+    }
+    const result = mergeSettings(given, defaults);
+    if (byDefaults) byDefaults.set(defaults, result);
+    else merged.set(given, new WeakMap([[defaults, result]]));
+    return result;
+}
+
+function mergeSettings<T extends object>(given: Partial<T>, defaults: T): T {
     const merged: any = { ...defaults };
     for (const [key, value] of Object.entries(given)) {
         if (value !== undefined && value !== null && key !== "enforcementLevel") {

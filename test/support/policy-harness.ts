@@ -8,6 +8,7 @@
 //   effective level is config's, else the policy's, else the pack's default (mandatory).
 // - `notApplicable(reason)` throws a sentinel the harness records; violations reported after it
 //   are not reached, as in the engine.
+// - props are read-only here (the engine gives each validation its own copy; a write is a bug).
 // - a violation message is the description, a newline, then the policy's message (makeReportViolationFun).
 import type {
     EnforcementLevel,
@@ -50,27 +51,56 @@ class NotApplicableSignal extends Error {
     }
 }
 
-/** Wraps props like the engine: every nested read goes through the proxy; unknown reads throw. */
-export function unknownCheckingProps<T>(value: T, reads: string[] = [], path: string[] = []): T {
-    if (!(value instanceof Object)) {
-        return value;
-    }
-    return new Proxy(value as any, {
-        get: (obj, prop) => {
-            const field = obj[prop];
-            const at = path.concat([String(prop)]);
-            if (unknownValues.has(field)) {
-                reads.push(at.join("."));
-                throw new UnknownValueRead(at.join("."));
-            }
-            // The Proxy invariant for non-configurable, non-writable own data properties (the engine honours it too).
-            const desc = Object.getOwnPropertyDescriptor(obj, prop);
-            if (desc && "value" in desc && desc.configurable === false && desc.writable === false) {
-                return field;
-            }
-            return typeof prop === "symbol" ? field : unknownCheckingProps(field, reads, at);
-        },
-    });
+/** A property path as a linked list, turned into a string only when an unknown value is read. */
+interface PathNode {
+    readonly parent?: PathNode;
+    readonly key: string;
+}
+const pathString = (node: PathNode | undefined): string => (node ? (node.parent ? `${pathString(node.parent)}.${node.key}` : node.key) : "");
+
+/**
+ * Wraps props like the engine: every nested read goes through the proxy; unknown reads throw.
+ * Children's proxies are cached per wrap (the engine makes a new one per read; the reads behave the
+ * same, the bench allocates less).
+ */
+export function unknownCheckingProps<T>(value: T, reads: string[] = []): T {
+    const cache = new WeakMap<object, any>();
+    const wrap = (target: any, at: PathNode | undefined): any => {
+        let proxy = cache.get(target);
+        if (proxy) {
+            return proxy;
+        }
+        const refuse = (verb: string, prop: PropertyKey): never => {
+            throw new TypeError(`policy tried to ${verb} props.${pathString({ parent: at, key: String(prop) })}; policies must not modify inputs`);
+        };
+        proxy = new Proxy(target, {
+            get: (obj, prop) => {
+                const field = obj[prop];
+                if (typeof field === "string" && unknownValues.has(field)) {
+                    const where = pathString({ parent: at, key: String(prop) });
+                    reads.push(where);
+                    throw new UnknownValueRead(where);
+                }
+                if (!(field instanceof Object) || typeof prop === "symbol") {
+                    return field;
+                }
+                // The Proxy invariant for non-configurable, non-writable own data properties (the engine honours it too).
+                const desc = Object.getOwnPropertyDescriptor(obj, prop);
+                if (desc && "value" in desc && desc.configurable === false && desc.writable === false) {
+                    return field;
+                }
+                return wrap(field, { parent: at, key: prop });
+            },
+            // The engine hands each validation a fresh copy, so a write could only hide a bug; here a
+            // write fails loudly instead, which also lets the harness skip copying props per policy.
+            set: (_obj, prop) => refuse("set", prop),
+            deleteProperty: (_obj, prop) => refuse("delete", prop),
+            defineProperty: (_obj, prop) => refuse("define", prop),
+        });
+        cache.set(target, proxy);
+        return proxy;
+    };
+    return value instanceof Object ? wrap(value, undefined) : value;
 }
 
 export interface HarnessResource {
@@ -132,27 +162,39 @@ function effectiveLevel(policy: Policy, config?: Record<string, any>): Enforceme
     return level;
 }
 
+const settingsCache = new WeakMap<object, object>();
+
+/** The engine's getConfig: the policy's config minus enforcementLevel ({} when there is none). */
 function getConfigFrom(config?: Record<string, any>) {
-    return <T extends object>(): T => {
-        if (!config) {
-            return {} as T;
+    let settings: object = {};
+    if (config) {
+        const cached = settingsCache.get(config);
+        if (cached) {
+            settings = cached;
+        } else {
+            const { enforcementLevel: _ignored, ...rest } = config;
+            settings = Object.freeze(rest);
+            settingsCache.set(config, settings);
         }
-        const { enforcementLevel: _ignored, ...settings } = config;
-        return settings as T;
-    };
+    }
+    return <T extends object>(): T => settings as T;
+}
+
+class Run implements PolicyRun {
+    violations: HarnessViolation[] = [];
+    unknownReads: string[] = [];
+    notApplicable?: string;
+    constructor(
+        readonly policy: string,
+        readonly enforcementLevel: EnforcementLevel,
+    ) {}
+    get mandatoryFailures(): HarnessViolation[] {
+        return this.violations.filter((v) => v.enforcementLevel === "mandatory");
+    }
 }
 
 function newRun(policy: Policy, level: EnforcementLevel): PolicyRun {
-    const run = {
-        policy: policy.name,
-        enforcementLevel: level,
-        violations: [] as HarnessViolation[],
-        unknownReads: [] as string[],
-        get mandatoryFailures() {
-            return run.violations.filter((v) => v.enforcementLevel === "mandatory");
-        },
-    } as PolicyRun;
-    return run;
+    return new Run(policy.name, level);
 }
 
 function reporterFor(policy: Policy, run: PolicyRun, defaultUrn?: string) {
@@ -201,8 +243,8 @@ export async function runResourcePolicy(
     const urn = urnOf(resource, options.stack, options.project);
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
     for (const validation of validations) {
-        // The engine deserializes afresh for each validation, so one cannot see another's mutations.
-        const props = unknownCheckingProps(structuredClone(resource.props), run.unknownReads);
+        // The engine deserializes afresh for each validation; the read-only proxy gives the same isolation.
+        const props = unknownCheckingProps(resource.props, run.unknownReads);
         const args: ResourceValidationArgs = {
             type: resource.type,
             props,
@@ -237,7 +279,7 @@ export async function runStackPolicy(
     }
     const policyResources: PolicyResource[] = resources.map((r) => ({
         type: r.type,
-        props: unknownCheckingProps(structuredClone(r.props), run.unknownReads),
+        props: unknownCheckingProps(r.props, run.unknownReads),
         urn: urnOf(r, options.stack, options.project),
         name: r.name,
         opts: defaultOpts,
