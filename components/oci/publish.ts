@@ -167,9 +167,12 @@ export async function recomposeFromRecipe(recipe: ArtifactRecipe, cacheDir?: str
     return artifact;
 }
 
-export async function publishRecipe(recipe: ArtifactRecipe, opts: { onProgress?: (p: UploadProgress) => void; cacheDir?: string } = {}): Promise<PushResult> {
+export async function publishRecipe(
+    recipe: ArtifactRecipe,
+    opts: { onProgress?: (p: UploadProgress) => void; cacheDir?: string; /** Retry tuning etc. on top of the recipe's connection. */ connection?: Partial<RegistryConnection> } = {},
+): Promise<PushResult> {
     const artifact = await recomposeFromRecipe(recipe, opts.cacheDir);
-    return pushArtifact(artifact, { connection: connectionFromRecipe(recipe), tag: recipe.tag, onProgress: opts.onProgress, cacheDir: opts.cacheDir });
+    return pushArtifact(artifact, { connection: { ...connectionFromRecipe(recipe), ...opts.connection }, tag: recipe.tag, onProgress: opts.onProgress, cacheDir: opts.cacheDir });
 }
 
 /** Whether the registry still has the manifest (a deleted one is restored by the next up). */

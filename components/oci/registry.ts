@@ -178,7 +178,8 @@ export class RegistryClient {
                     throw new RegistryError(opts.mismatchMessage ? opts.mismatchMessage(err.actual) : err.message, undefined, "DIGEST_INVALID");
                 }
                 const status = (err as RegistryError).status;
-                const retryable = isRetryableError(err) || (status !== undefined && (status >= 500 || status === 429));
+                // Errors that already went through request()'s own retries are not retried again.
+                const retryable = !(err as { retriesExhausted?: boolean }).retriesExhausted && (isRetryableError(err) || (status !== undefined && (status >= 500 || status === 429)));
                 const sessionLost = status === 404 || (err as RegistryError).code === "BLOB_UPLOAD_UNKNOWN";
                 if ((!retryable && !sessionLost) || attempt >= this.maxRetries) throw err;
                 attempt++;
@@ -225,7 +226,8 @@ export class RegistryClient {
         const status = await this.request("GET", location, { repository, ok: [204, 404] });
         if (status.status === 404) throw new RegistryError(`upload session lost`, 404, "BLOB_UPLOAD_UNKNOWN");
         const range = /^(?:bytes=)?0-(\d+)$/.exec(String(status.headers.range ?? ""));
-        if (range) offset = Number(range[1]) + 1;
+        // distribution answers "0-0" for an empty session too; chunks are never 1 byte, so read it as empty.
+        if (range && Number(range[1]) > 0) offset = Number(range[1]) + 1;
         if (status.headers.location) location = String(status.headers.location);
 
         const meter = new ProgressMeter(descriptor, opts.onProgress);
@@ -345,7 +347,7 @@ export class RegistryClient {
                     await sleep(this.backoff(attempt));
                     continue;
                 }
-                throw this.connectionError(err);
+                throw exhausted(this.connectionError(err), opts.retry !== false);
             }
             if (res.status === 401 && !authRetried) {
                 authRetried = true;
@@ -358,7 +360,7 @@ export class RegistryClient {
                 await sleep(this.backoff(attempt, res.headers["retry-after"] as string | undefined));
                 continue;
             }
-            throw this.errorFor(res.status, res.body, opts.what ?? `${method} ${pathOrUrl.split("?")[0]}`, opts.repository);
+            throw exhausted(this.errorFor(res.status, res.body, opts.what ?? `${method} ${pathOrUrl.split("?")[0]}`, opts.repository), opts.retry !== false);
         }
     }
 
@@ -519,6 +521,11 @@ export class RegistryClient {
                 return new RegistryError(`${what} on ${where}: HTTP ${status}${detail}`, status, code);
         }
     }
+}
+
+function exhausted<E extends Error>(err: E, retried: boolean): E {
+    if (retried) Object.assign(err, { retriesExhausted: true });
+    return err;
 }
 
 class DigestMismatch extends Error {
