@@ -10,7 +10,7 @@ interface GeneratedPasswordInputs {
 }
 
 // The provider is serialised into the state: keep it self-contained (require inside the functions).
-const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
+export const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: GeneratedPasswordInputs) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const crypto = require("crypto") as typeof import("crypto");
@@ -23,8 +23,11 @@ const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class GeneratedPassword extends pulumi.dynamic.Resource {
-    /** The generated password, a Pulumi secret. */
-    public readonly value!: pulumi.Output<string>;
+    /**
+     * The generated password, a Pulumi secret. `declare`: with ES2022 class fields a plain
+     * declaration would reset the output the base constructor sets to undefined.
+     */
+    declare public readonly value: pulumi.Output<string>;
 
     constructor(name: string, args: { bytes?: number } = {}, opts: pulumi.CustomResourceOptions = {}) {
         super(
