@@ -1,0 +1,84 @@
+// The whole program as a function (index.ts only calls it): config → Platform → pull Secrets →
+// one ModelRelease per model → outputs. Kept here so tests declare the real graph under mocks.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { StackConfig } from "../config/schema";
+import { Platform } from "../platform";
+import { dockerConfigJson } from "../platform/kyverno";
+import { ModelRelease, ProvenanceRecord } from "./model-release";
+import type { ModelImageComposer } from "./model-image";
+
+/** The dockerconfigjson Secret each model namespace gets for a private registry. */
+export const PULL_SECRET_NAME = "modelship-registry";
+
+export interface ModelshipStack {
+    platform: Platform;
+    releases: Record<string, ModelRelease>;
+    /** Stack output `models`: the provenance record per model name. */
+    models: pulumi.Output<Record<string, ProvenanceRecord>>;
+}
+
+export interface DeclareOptions {
+    projectDir?: string;
+    /** Test seam (the real composer reads the base image from its registry). */
+    composeModelImage?: ModelImageComposer;
+}
+
+export function declareModelship(
+    loaded: { config: StackConfig; secrets: { registryPassword?: pulumi.Output<string>; signingKeyPassword?: pulumi.Output<string> } },
+    opts: DeclareOptions = {},
+): ModelshipStack {
+    const { config, secrets } = loaded;
+    const projectDir = opts.projectDir ?? process.cwd();
+    const platform = new Platform("platform", {
+        platform: config.platform,
+        registry: config.registry,
+        signing: config.signing,
+        registryPassword: secrets.registryPassword,
+    });
+
+    // A private registry: each model namespace gets a pull Secret (never in the bundle: it holds the password).
+    const pullSecrets = new Map<string, k8s.core.v1.Secret>();
+    if (config.registry.username && secrets.registryPassword) {
+        const { host, username } = config.registry;
+        for (const ns of [...new Set(config.models.map((m) => m.namespace))].sort()) {
+            const namespace = new k8s.core.v1.Namespace(`models-${ns}`, { metadata: { name: ns } }, { dependsOn: platform.readyDependencies });
+            pullSecrets.set(
+                ns,
+                new k8s.core.v1.Secret(
+                    `models-${ns}-${PULL_SECRET_NAME}`,
+                    {
+                        metadata: { name: PULL_SECRET_NAME, namespace: ns },
+                        type: "kubernetes.io/dockerconfigjson",
+                        stringData: { ".dockerconfigjson": pulumi.secret(secrets.registryPassword.apply((pw) => dockerConfigJson(host, username, pw))) },
+                    },
+                    { dependsOn: [namespace] },
+                ),
+            );
+        }
+    }
+
+    const releases: Record<string, ModelRelease> = {};
+    for (const model of config.models) {
+        const pullSecret = pullSecrets.get(model.namespace);
+        releases[model.name] = new ModelRelease(model.name, {
+            model,
+            registry: config.registry,
+            signing: config.signing,
+            deploymentMode: config.platform.kserve.deploymentMode,
+            argocdNamespace: config.platform.argocd.namespace,
+            secrets,
+            projectDir: path.resolve(projectDir),
+            imagePullSecretName: pullSecret ? PULL_SECRET_NAME : undefined,
+            modelcarUid: config.platform.kserve.modelcar.uid,
+            platformDependencies: [...platform.readyDependencies, ...(pullSecret ? [pullSecret] : [])],
+            composeModelImage: opts.composeModelImage,
+        });
+    }
+    const names = Object.keys(releases).sort();
+    const models = pulumi
+        .all(names.map((n) => releases[n].provenance))
+        .apply((records) => Object.fromEntries(names.map((n, i) => [n, records[i]])));
+    return { platform, releases, models };
+}
