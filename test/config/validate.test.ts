@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { stackConfigSchema } from "../../components/config/schema";
 import { formatConfigProblems, formatPath, validateStackConfig } from "../../components/config/validate";
-import { allSecrets, busybox, noSecrets, stackFileRaw, testPublicKeyPem, validRaw } from "./fixtures";
+import * as fs from "fs";
+import * as path from "path";
+import { allSecrets, busybox, noSecrets, projectRoot, stackFileRaw, testPublicKeyPem, validRaw } from "./fixtures";
 
 function problemsOf(raw: unknown, secrets = noSecrets): string[] {
     const result = validateStackConfig(raw, secrets);
@@ -80,6 +82,7 @@ describe("validateStackConfig", () => {
             expect(result.config.signing).to.deep.include({ enabled: true, key: "cosign.key", transparencyLog: false });
             expect(result.config.platform.kserve.deploymentMode).to.equal("Knative");
             expect(result.config.models.map((m) => [m.name, m.modelDir])).to.deep.equal([["iris", "models/iris/v1"]]);
+            expect(result.config.models[0].canary).to.deep.equal({ version: "v2", modelDir: "models/iris/v2", trafficPercent: 10 });
         });
 
         it("Pulumi.prod.yaml validates once the registry password secret is set: TLS registry, KMS key, Rekor, Standard", () => {
@@ -89,6 +92,17 @@ describe("validateStackConfig", () => {
             expect(result.config.registry).to.deep.include({ host: "ghcr.io", plainHttp: false, username: "modelship-bot" });
             expect(result.config.signing).to.deep.include({ key: "awskms:///alias/modelship-cosign", transparencyLog: true });
             expect(result.config.platform.kserve.deploymentMode).to.equal("Standard");
+            expect(result.config.models[0].canary).to.deep.equal({ version: "v2", modelDir: "models/iris/v2", trafficPercent: 5 });
+        });
+
+        it("every model directory the stack files name exists in the repository", () => {
+            for (const stack of ["dev", "prod"] as const) {
+                for (const m of stackFileRaw(stack).models) {
+                    for (const dir of [m.modelDir, m.canary?.modelDir].filter(Boolean)) {
+                        expect(fs.statSync(path.join(projectRoot, dir)).isDirectory(), `${stack}: ${dir}`).to.equal(true);
+                    }
+                }
+            }
         });
 
         it("Pulumi.prod.yaml without the registry password secret names the missing secret and the command", () => {

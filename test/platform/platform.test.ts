@@ -257,7 +257,7 @@ describe("Platform (mocks)", function () {
             expect(recorded.secret, "sent to the engine as a secret").to.equal(true);
             expect(recorded.value).to.deep.equal({
                 type: "oci",
-                url: "oci://ghcr.io/example-org/models",
+                url: "oci://ghcr.io/acme-ml/models",
                 name: "modelship-registry",
                 username: "modelship-bot",
                 password: "robot-token",
@@ -270,7 +270,7 @@ describe("Platform (mocks)", function () {
         it("the policy checks the transparency log and reads the registry with the dockerconfigjson Secret", async () => {
             const spec = named("platform-signature-policy").inputs.spec;
             expect(spec.attestors[0].cosign.ctlog).to.deep.equal({ insecureIgnoreTlog: false, insecureIgnoreSCT: true });
-            expect(spec.matchImageReferences).to.deep.equal([{ glob: "ghcr.io/example-org/models/*" }]);
+            expect(spec.matchImageReferences).to.deep.equal([{ glob: "ghcr.io/acme-ml/models/*" }]);
             expect(spec.credentials).to.deep.equal({ secrets: ["modelship-registry-credentials"] });
             const secret = named("platform-kyverno-registry-credentials");
             expect(secret.inputs.metadata).to.deep.include({ name: "modelship-registry-credentials", namespace: "kyverno" });
