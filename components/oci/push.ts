@@ -26,7 +26,7 @@ function loadImplementation(): typeof import("./publish") {
 }
 
 /** Inputs the policy pack reads plus the recipe the provider recomputes. */
-const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
+export const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
         const impl = loadImplementation();
         const result = await impl.publishRecipe(inputs, { onProgress: reportProgress });
@@ -71,6 +71,7 @@ function outputsOf(result: { digest: string; reference: string; bytesUploaded: n
 }
 
 function reportProgress(p: { digest: string; bytesSent: number; totalBytes: number; bytesPerSecond: number }): void {
+    if (p.totalBytes < 64 * 1048576) return; // small blobs finish before progress means anything
     const mib = (n: number) => (n / 1048576).toFixed(1);
     process.stderr.write(`modelship: ${p.digest.slice(0, 19)} ${mib(p.bytesSent)}/${mib(p.totalBytes)} MiB at ${mib(p.bytesPerSecond)} MiB/s\n`);
 }
