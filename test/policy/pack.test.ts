@@ -78,6 +78,9 @@ describe("policy pack", () => {
         expect(pkg.main).to.equal("index.ts");
         expect(pkg.dependencies ?? {}).to.deep.equal({});
         expect(fs.existsSync(path.join(policyDir, "node_modules"))).to.equal(false);
+        // The policy runner type-checks with policy/tsconfig.json's compilerOptions alone; @pulumi/policy 1.21 needs skipLibCheck.
+        const tsconfig = JSON.parse(fs.readFileSync(path.join(policyDir, "tsconfig.json"), "utf8"));
+        expect(tsconfig.compilerOptions).to.include({ skipLibCheck: true, strict: true, module: "commonjs" });
         const resolved = require.resolve("@pulumi/policy", { paths: [policyDir] });
         expect(resolved).to.equal(path.join(root, "node_modules", "@pulumi", "policy", "index.js"));
     });
