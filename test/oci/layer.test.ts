@@ -8,6 +8,7 @@ import { gunzipSync } from "zlib";
 import { directoryLayer } from "../../components/oci/layer";
 import { planTar, streamTar, walkDirectory } from "../../components/oci/tar";
 import { gzipStored } from "../../components/oci/gzip";
+import { expectRejection } from "./helpers";
 
 async function tarBytes(dir: string, prefix = "models"): Promise<Buffer> {
     const plan = planTar(await walkDirectory(dir, { prefix }));
@@ -156,14 +157,3 @@ describe("oci: reproducible layers", () => {
         expect(gunzipSync(gzipStored(Buffer.alloc(0))).length).to.equal(0);
     });
 });
-
-export async function expectRejection(p: Promise<unknown>, message: RegExp): Promise<void> {
-    let error: Error | undefined;
-    try {
-        await p;
-    } catch (err) {
-        error = err as Error;
-    }
-    expect(error, `expected a rejection matching ${message}`).to.be.instanceOf(Error);
-    expect(error!.message).to.match(message);
-}

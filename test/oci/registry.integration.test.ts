@@ -9,7 +9,7 @@ import { composeManifestBundle, composeModelImage, parseImageReference, pushArti
 import { ArtifactRecipe } from "../../components/oci/publish";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 import { startFaultProxy } from "./fault-proxy";
-import { expectRejection } from "./layer.test";
+import { expectRejection } from "./helpers";
 
 function skopeo(...args: string[]): string {
     return execFileSync("skopeo", args, { encoding: "utf8", timeout: 60_000 });
