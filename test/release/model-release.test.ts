@@ -33,6 +33,12 @@ async function release(config: StackConfig, model: ModelConfig, extra: { platfor
 }
 
 const keys = () => recorder.resources.map((x) => x.key).sort();
+/** The stack file's model at rollout step 1 (the files themselves may be mid-canary). */
+const stableOnly = (m: ModelConfig): ModelConfig => {
+    const { canary, ...rest } = m;
+    void canary;
+    return rest;
+};
 
 describe("release/ModelRelease: the whole graph under mocks", function () {
     this.timeout(30000);
@@ -40,7 +46,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
 
     describe("dev stack (Pulumi.dev.yaml: localhost plain HTTP, file key, offline, Knative)", () => {
         const config = stackConfig("dev");
-        const model = config.models[0];
+        const model = stableOnly(config.models[0]);
 
         it("declares image, signature, bundle, repository Secret and Application, named by model and version", async () => {
             await release(config, model);
@@ -162,7 +168,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     repoURL: "oci://localhost:5000/modelship/iris-manifests",
                     targetRevision: provenance.bundle.digest,
                 },
-                source: { sourceRepository: "https://github.com/example/modelship" },
+                source: { sourceRepository: model.provenance.sourceRepository! },
                 signed: true,
             });
         });
@@ -191,7 +197,8 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
 
     describe("prod stack (Pulumi.prod.yaml: private TLS registry, KMS key, Rekor, Standard mode)", () => {
         const config = stackConfig("prod");
-        const model = config.models[0];
+        const model = stableOnly(config.models[0]);
+        const prefix = `${config.registry.host}/${config.registry.repositoryPrefix}`;
 
         it("KMS key: no password variable; registry credentials via environment and a private DOCKER_CONFIG", async () => {
             const { provenance } = await release(config, model);
@@ -219,7 +226,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(reveal(secret.stringData)).to.deep.equal({
                 type: "oci",
                 name: "modelship-iris-manifests",
-                url: "oci://ghcr.io/example-org/models/iris-manifests",
+                url: `oci://${prefix}/iris-manifests`,
                 username: "modelship-bot",
                 password: REGISTRY_PASSWORD,
             });
@@ -234,7 +241,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
         for (const mode of ["Knative", "Standard"] as const) {
             it(`${mode}: images, signatures, manifests and canary state at each step`, async () => {
                 const config = stackConfig(mode === "Knative" ? "dev" : "prod");
-                const base = { ...config.models[0], provenance: { sourceRevision: "abc123" } };
+                const base = { ...stableOnly(config.models[0]), provenance: { sourceRevision: "abc123" } };
                 const steps: [string, ModelConfig][] = [
                     ["none", base],
                     ["canary", { ...base, canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: 10 } }],
@@ -275,10 +282,27 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
         }
     });
 
+    for (const stack of ["dev", "prod"] as const) {
+        it(`the committed Pulumi.${stack}.yaml renders as configured (canary included when the file has one)`, async () => {
+            const config = stackConfig(stack);
+            const model = config.models[0];
+            const { provenance } = await release(config, model);
+            const isvc = recorder.named("iris-bundle-push").inputs.manifests[0];
+            expect(isvc.metadata.annotations["serving.kserve.io/deploymentMode"]).to.equal(config.platform.kserve.deploymentMode);
+            expect(provenance.canaryState).to.equal(model.canary ? (model.canary.trafficPercent === 0 ? "rolled-back" : "canary") : "none");
+            if (model.canary && config.platform.kserve.deploymentMode === "Knative") {
+                expect(isvc.spec.predictor.canaryTrafficPercent).to.equal(model.canary.trafficPercent);
+            } else if (model.canary) {
+                expect(isvc.spec.canary[0].trafficPercent).to.equal(model.canary.trafficPercent);
+            }
+            expect(ofType("command:local:Command")).to.have.length(model.canary ? 2 : 1);
+        });
+    }
+
     it("signing off (only when the stack says so): no signature resources, the push records signing.enabled false", async () => {
         const config = stackConfig("dev");
         const off = { ...config, signing: { ...config.signing, enabled: false } };
-        const { provenance } = await release(off, config.models[0]);
+        const { provenance } = await release(off, stableOnly(config.models[0]));
         expect(ofType("command:local:Command")).to.have.length(0);
         expect(ofType("modelship:release:ImageSignature")).to.have.length(0);
         expect(recorder.named("iris-v1-image").inputs.signing).to.deep.equal({ enabled: false, transparencyLog: false, signatureFormat: "legacy" });
@@ -288,7 +312,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
 
     it("builder docker (opt-in; mock only — no Docker daemon here): @pulumi/docker Image, reference from repoDigest", async () => {
         const config = stackConfig("dev");
-        const model: ModelConfig = { ...config.models[0], builder: "docker", dockerfile: "models/iris/Dockerfile" };
+        const model: ModelConfig = { ...stableOnly(config.models[0]), builder: "docker", dockerfile: "models/iris/Dockerfile" };
         const { provenance } = await release(config, model);
         const image = recorder.named("iris-v1-docker").inputs;
         expect(image.imageName).to.equal("localhost:5000/modelship/iris:v1");
