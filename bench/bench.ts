@@ -3,6 +3,7 @@
 // plain `curl` upload of the same bytes as one blob (the floor for that registry). Everything lives
 // in a temporary directory that is deleted at the end.
 import { execFileSync, spawnSync } from "child_process";
+import { once } from "events";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -56,7 +57,7 @@ async function writeTar(modelDir: string, file: string, cacheDir: string): Promi
     const layer = await directoryLayer(modelDir, { prefix: "models", cacheDir });
     const plan = planTar(layer.plan.entries);
     const out = fs.createWriteStream(file);
-    for await (const chunk of streamTar(plan)) if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+    for await (const chunk of streamTar(plan)) if (!out.write(chunk)) await once(out, "drain");
     await new Promise<void>((resolve) => out.end(() => resolve()));
     return { digest: layer.digest, size: layer.size };
 }
