@@ -78,6 +78,8 @@ export interface ComposeModelImageOptions {
      * `dev.modelship.provenance.<key>`. Keys containing a dot are taken as annotation names as is.
      */
     provenance?: Record<string, string | undefined>;
+    /** Extra annotations (full names, e.g. `com.example.team`), added to the manifest and config labels last. */
+    annotations?: Record<string, string>;
     /** Platform picked when the base image is an index (default linux/amd64). */
     platform?: { os: string; architecture: string };
     cacheDir?: string;
@@ -122,6 +124,7 @@ export async function composeModelImage(opts: ComposeModelImageOptions): Promise
         ...provenanceAnnotations(opts),
         "org.opencontainers.image.base.name": `${base.registry}/${base.repository}${base.tag ? ":" + base.tag : ""}`,
         "org.opencontainers.image.base.digest": baseImage.manifestDigest,
+        ...(opts.annotations ?? {}),
     };
     const baseConfig = baseImage.config;
     const baseRuntime = (baseConfig.config ?? {}) as Record<string, unknown>;

@@ -148,6 +148,7 @@ export async function recomposeFromRecipe(recipe: ArtifactRecipe, cacheDir?: str
             repository: recipe.repository,
             connection,
             provenance: recipe.provenance,
+            annotations: recipe.annotations,
             cacheDir,
         });
         if (artifact.digest !== recipe.digest) {

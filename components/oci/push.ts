@@ -36,7 +36,7 @@ export const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
     async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
         // What identifies the artifact: a change replaces it (the old digest stays in the registry).
         const replaceKeys = ["kind", "registry", "repository", "digest"].filter((k) => olds[k] !== news[k]);
-        const updateKeys = ["tag", "reference", "signing", "provenance", "manifests", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"].filter(
+        const updateKeys = ["tag", "reference", "signing", "provenance", "manifests", "annotations", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"].filter(
             (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
         );
         if (olds.present === false) updateKeys.push("present");
@@ -104,7 +104,7 @@ export interface OciArtifactArgs {
     signing?: pulumi.Input<SigningInput>;
     /** Bundles: the Kubernetes objects the bundle's YAML encodes (the policy pack reads them). */
     manifests?: pulumi.Input<any[]>;
-    /** Bundles: title/version/revision/source annotations. */
+    /** Bundles: title/version/revision/source annotations; images: extra annotations (full names). Must match what was composed. */
     annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     username?: pulumi.Input<string>;
     /** Registry password; stored as a secret. */
