@@ -198,9 +198,14 @@ describe("integration: release with the real cosign and a real registry", functi
 
     it("verifying with the other format's flags fails (the flags matter)", async () => {
         const legacy = stackFor(registry.host, "it-legacy", { key: keys.key, signatureFormat: "legacy" });
-        const { provenance } = await declare(legacy, modelFor(baseImage));
-        const r = await verify(provenance.stable.image, { ...legacy.signing, signatureFormat: "bundle" });
-        expect(r.code).not.to.equal(0);
+        const { provenance, inputsOf } = await declare(legacy, modelFor(baseImage));
+        await publishRecipe(reveal(inputsOf("iris-v1-image")));
+        const signed = await runLikeLocalCommand(inputsOf("iris-v1-cosign"));
+        expect(signed.code, signed.stderr).to.equal(0);
+        const right = await verify(provenance.stable.image, legacy.signing);
+        expect(right.code, right.stderr).to.equal(0);
+        const wrong = await verify(provenance.stable.image, { ...legacy.signing, signatureFormat: "bundle" });
+        expect(wrong.code).not.to.equal(0);
     });
 
     it("the bundle pulled back is byte-for-byte the YAML we rendered (and its manifests input)", async () => {
