@@ -174,7 +174,7 @@ export function modelIssues(m: Loose): ConfigIssue[] {
     return issues;
 }
 
-/** Checks that span sections: unique model names; Standard-mode canaries need KServe v0.20+. */
+/** Checks that span sections: unique model names; Argo CD with OCI sources; Standard-mode canaries need KServe v0.20+. */
 export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const list = Array.isArray(models) ? models : [];
@@ -194,6 +194,13 @@ export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
             });
         }
     });
+    const argocdChart = isLoose(platform) && isLoose(platform.argocd) && isLoose(platform.argocd.chart) ? platform.argocd.chart : undefined;
+    if (argocdChart && argocdChart.name === "argo-cd" && typeof argocdChart.version === "string" && parseVersion(argocdChart.version) && !versionAtLeast(argocdChart.version, "8.3.0")) {
+        issues.push({
+            path: ["platform", "argocd", "chart", "version"],
+            message: `"${argocdChart.version}" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)`,
+        });
+    }
     const kserve = isLoose(platform) && isLoose(platform.kserve) ? platform.kserve : {};
     const mode = kserve.deploymentMode ?? "Knative";
     const version = kserve.version ?? "v0.20.0";
@@ -297,8 +304,16 @@ export const knativeSchema = z.strictObject({
      * GitHub releases of knative/serving and knative-extensions/net-kourier.
      */
     manifestBaseUrl: z.url({ error: "must be an http(s) URL under which serving-crds.yaml, serving-core.yaml and kourier.yaml are served" }).optional(),
-    /** Reserved: a Knative operator chart instead of the release manifests (not used yet). */
+    /** Reserved for a Knative operator chart; not supported yet, so setting it is reported rather than ignored. */
     chart: chartSchema.optional(),
+}).superRefine((kn, ctx) => {
+    if (kn.chart !== undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["chart"],
+            message: "is not supported yet: modelship installs Knative Serving and Kourier from their release manifests; remove it (use knative.manifestBaseUrl for a mirror)",
+        });
+    }
 });
 
 export const gatewayApiSchema = z.strictObject({
@@ -314,7 +329,7 @@ export const gatewayApiSchema = z.strictObject({
 export const argocdSchema = z.strictObject({
     enabled: bool().default(true),
     namespace: dns1123Label("the namespace Argo CD runs in", "argocd").default("argocd"),
-    chart: chartSchema.default({ repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "9.4.2" }),
+    chart: chartSchema.default({ repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "9.4.17" }),
     values: valuesRecord(),
 });
 

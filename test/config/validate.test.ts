@@ -32,7 +32,7 @@ describe("validateStackConfig", () => {
             });
             expect(cfg.platform.kserve).to.deep.include({ version: "v0.20.0", deploymentMode: "Knative", chartRepository: "oci://ghcr.io/kserve/charts" });
             expect(cfg.platform.kserve.modelcar).to.deep.equal({ uid: 1010, cpu: "10m", memory: "15Mi" });
-            expect(cfg.platform.argocd.chart).to.deep.equal({ repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "9.4.2" });
+            expect(cfg.platform.argocd.chart).to.deep.equal({ repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "9.4.17" });
             expect(cfg.platform.kyverno.chart.version).to.equal("3.9.0");
             expect(cfg.registry).to.deep.equal({ host: "localhost:5000", repositoryPrefix: "modelship", plainHttp: true, insecure: false });
             expect(cfg.models[0]).to.deep.include({ name: "iris", namespace: "models", project: "default", builder: "daemonless" });
@@ -239,6 +239,16 @@ describe("validateStackConfig", () => {
                 name: "modelcar uid root",
                 change: (r) => (r.platform = { kserve: { modelcar: { uid: 0 } } }),
                 expected: ["platform.kserve.modelcar.uid must be a non-root uid (1 or more), e.g. 1010"],
+            },
+            {
+                name: "Argo CD chart too old for OCI sources",
+                change: (r) => (r.platform = { argocd: { chart: { repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "7.8.2" } } }),
+                expected: ['platform.argocd.chart.version "7.8.2" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)'],
+            },
+            {
+                name: "a Knative operator chart (not supported)",
+                change: (r) => (r.platform = { knative: { chart: { repository: "https://knative.github.io/operator", name: "knative-operator", version: "1.21.1" } } }),
+                expected: ["platform.knative.chart is not supported yet: modelship installs Knative Serving and Kourier from their release manifests; remove it (use knative.manifestBaseUrl for a mirror)"],
             },
             {
                 name: "docker builder without a Dockerfile",

@@ -143,9 +143,9 @@ describe("Platform (mocks)", function () {
             expect(patch.inputs.data).to.deep.equal({ "ingress-class": "kourier.ingress.networking.knative.dev" });
         });
 
-        it("Argo CD: chart argo-cd 9.4.2, OCI layer media types in params, redis hook replaced by our Secret", () => {
+        it("Argo CD: chart argo-cd 9.4.17, OCI layer media types in params, redis hook replaced by our Secret", () => {
             const chart = named("platform-argocd");
-            expect(chart.inputs).to.deep.include({ chart: "argo-cd", version: "9.4.2", name: "argocd", namespace: "argocd" });
+            expect(chart.inputs).to.deep.include({ chart: "argo-cd", version: "9.4.17", name: "argocd", namespace: "argocd" });
             expect(chart.inputs.repositoryOpts).to.deep.equal({ repo: "https://argoproj.github.io/argo-helm" });
             expect(chart.inputs.values.configs.params).to.deep.equal({
                 "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip",
@@ -322,7 +322,7 @@ describe("Platform (mocks)", function () {
                     r.platform.kserve.chartRepository = "oci://mirror.local/kserve";
                     r.platform.knative.manifestBaseUrl = "https://mirror.local/knative/";
                     r.platform.certManager = { chart: { repository: "oci://mirror.local/charts", name: "cert-manager", version: "v1.17.0" } };
-                    r.platform.argocd.chart = { repository: "https://mirror.local/argo", name: "argo-cd", version: "9.4.2" };
+                    r.platform.argocd.chart = { repository: "https://mirror.local/argo", name: "argo-cd", version: "9.4.17" };
                 }),
             );
             expect(named("platform-kserve").inputs.chart).to.equal("oci://mirror.local/kserve/kserve-resources");
