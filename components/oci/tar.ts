@@ -175,21 +175,32 @@ async function* readFileExactly(file: string, size: number, chunkBytes: number):
     const handle = await fs.promises.open(file, "r").catch((err: NodeJS.ErrnoException) => {
         throw new Error(`cannot read model file ${file}: ${err.code ?? err.message}; make it readable or remove it`);
     });
+    // One read ahead: the disk works on the next chunk while the consumer hashes and sends this one.
+    // A fresh buffer per read, since consumers (sockets) may still hold the previous one.
+    const readAt = async (position: number): Promise<Buffer> => {
+        const buf = Buffer.allocUnsafe(Math.min(chunkBytes, size - position));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+        return bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    };
+    let pending: Promise<Buffer> | undefined;
     try {
         let position = 0;
-        while (position < size) {
-            // A fresh buffer per read: consumers may hold on to it (hashing, sockets).
-            const buf = Buffer.allocUnsafe(Math.min(chunkBytes, size - position));
-            const { bytesRead } = await handle.read(buf, 0, buf.length, position);
-            if (bytesRead === 0) break;
-            position += bytesRead;
-            yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+        pending = size > 0 ? readAt(0) : undefined;
+        while (pending) {
+            const buf = await pending;
+            pending = undefined;
+            if (buf.length === 0) break;
+            position += buf.length;
+            if (position < size) pending = readAt(position);
+            yield buf;
         }
         const { size: sizeNow } = await handle.stat();
         if (position !== size || sizeNow !== size) {
             throw new Error(`model file ${file} changed while being read (planned ${size} bytes, now ${sizeNow}); re-run so the digest is computed again`);
         }
     } finally {
+        // An abandoned stream may leave a read in flight: let it land before closing the handle.
+        if (pending) await pending.catch(() => undefined);
         await handle.close();
     }
 }
