@@ -12,7 +12,7 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 
 export const configNamespace = "modelship";
 /** The object-valued keys validated by the schema. */
-export const objectKeys = ["platform", "registry", "signing", "models"] as const;
+export const objectKeys = ["kubernetes", "platform", "registry", "signing", "models"] as const;
 /** Secret keys: top-level so they stay Pulumi secrets; never read as plaintext. */
 export const secretKeys = ["registryPassword", "signingKeyPassword"] as const;
 export type SecretKey = (typeof secretKeys)[number];

@@ -485,8 +485,23 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 // ---------------------------------------------------------------------------------------------
 // Whole stack
 
+/**
+ * Where Kubernetes objects go. Default: the current kubectl context. `renderYamlToDirectory` writes
+ * every object as YAML to a directory instead (no cluster needed: CI previews, air-gapped reviews,
+ * the clusterless quickstart); Helm charts are still fetched to render, so switch the chart-based
+ * platform pieces off when their repositories are out of reach.
+ */
+export const kubernetesSchema = z.strictObject({
+    /** kubeconfig context to use; default the current context. */
+    context: z.string().min(1).optional(),
+    /** Directory (relative to the project root) the YAML is written to instead of a cluster. */
+    renderYamlToDirectory: z.string().min(1).optional(),
+});
+export type KubernetesConfig = z.infer<typeof kubernetesSchema>;
+
 export const stackConfigSchema = z
     .strictObject({
+        kubernetes: kubernetesSchema.default({}),
         platform: platformSchema.default(platformSchema.parse({})),
         registry: registrySchema,
         // `prefault`, not `default`: an absent section is parsed as `{}`, so signing is on and its

@@ -117,10 +117,10 @@ export interface OciArtifactArgs {
 }
 
 export class OciArtifact extends pulumi.dynamic.Resource {
-    public readonly digest!: pulumi.Output<string>;
-    public readonly reference!: pulumi.Output<string>;
-    public readonly bytesUploaded!: pulumi.Output<number>;
-    public readonly blobsUploaded!: pulumi.Output<number>;
+    declare public readonly digest: pulumi.Output<string>;
+    declare public readonly reference: pulumi.Output<string>;
+    declare public readonly bytesUploaded: pulumi.Output<number>;
+    declare public readonly blobsUploaded: pulumi.Output<number>;
 
     constructor(name: string, args: OciArtifactArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {

@@ -3,7 +3,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { StackConfig } from "../config/schema";
+import type { KubernetesConfig, StackConfig } from "../config/schema";
 import { Platform } from "../platform";
 import { dockerConfigJson } from "../platform/kyverno";
 import { ModelRelease, ProvenanceRecord } from "./model-release";
@@ -30,20 +30,32 @@ export function declareModelship(
     opts: DeclareOptions = {},
 ): ModelshipStack {
     const { config, secrets } = loaded;
-    const projectDir = opts.projectDir ?? process.cwd();
-    const platform = new Platform("platform", {
-        platform: config.platform,
-        registry: config.registry,
-        signing: config.signing,
-        registryPassword: secrets.registryPassword,
-    });
+    const projectDir = path.resolve(opts.projectDir ?? process.cwd());
+    // One explicit provider when the stack names a context or renders to a directory; otherwise the
+    // default provider (current kubectl context). Components pass it on to their children.
+    const kubernetes = kubernetesProvider(config.kubernetes, projectDir);
+    const k8sOpts: pulumi.ComponentResourceOptions = kubernetes ? { providers: [kubernetes] } : {};
+    const platform = new Platform(
+        "platform",
+        {
+            platform: config.platform,
+            registry: config.registry,
+            signing: config.signing,
+            registryPassword: secrets.registryPassword,
+        },
+        k8sOpts,
+    );
 
     // A private registry: each model namespace gets a pull Secret (never in the bundle: it holds the password).
     const pullSecrets = new Map<string, k8s.core.v1.Secret>();
     if (config.registry.username && secrets.registryPassword) {
         const { host, username } = config.registry;
         for (const ns of [...new Set(config.models.map((m) => m.namespace))].sort()) {
-            const namespace = new k8s.core.v1.Namespace(`models-${ns}`, { metadata: { name: ns } }, { dependsOn: platform.readyDependencies });
+            const namespace = new k8s.core.v1.Namespace(
+                `models-${ns}`,
+                { metadata: { name: ns } },
+                { dependsOn: platform.readyDependencies, provider: kubernetes },
+            );
             pullSecrets.set(
                 ns,
                 new k8s.core.v1.Secret(
@@ -53,7 +65,7 @@ export function declareModelship(
                         type: "kubernetes.io/dockerconfigjson",
                         stringData: { ".dockerconfigjson": pulumi.secret(secrets.registryPassword.apply((pw) => dockerConfigJson(host, username, pw))) },
                     },
-                    { dependsOn: [namespace] },
+                    { dependsOn: [namespace], provider: kubernetes },
                 ),
             );
         }
@@ -69,16 +81,27 @@ export function declareModelship(
             deploymentMode: config.platform.kserve.deploymentMode,
             argocdNamespace: config.platform.argocd.namespace,
             secrets,
-            projectDir: path.resolve(projectDir),
+            projectDir,
             imagePullSecretName: pullSecret ? PULL_SECRET_NAME : undefined,
             modelcarUid: config.platform.kserve.modelcar.uid,
             platformDependencies: [...platform.readyDependencies, ...(pullSecret ? [pullSecret] : [])],
             composeModelImage: opts.composeModelImage,
-        });
+        }, k8sOpts);
     }
     const names = Object.keys(releases).sort();
     const models = pulumi
         .all(names.map((n) => releases[n].provenance))
         .apply((records) => Object.fromEntries(names.map((n, i) => [n, records[i]])));
     return { platform, releases, models };
+}
+
+/** The stack's Kubernetes provider, or undefined to use the default one (current kubectl context). */
+export function kubernetesProvider(cfg: KubernetesConfig, projectDir: string): k8s.Provider | undefined {
+    if (!cfg.context && !cfg.renderYamlToDirectory) {
+        return undefined;
+    }
+    return new k8s.Provider("kubernetes", {
+        context: cfg.context,
+        renderYamlToDirectory: cfg.renderYamlToDirectory ? path.resolve(projectDir, cfg.renderYamlToDirectory) : undefined,
+    });
 }

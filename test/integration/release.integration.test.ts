@@ -65,6 +65,7 @@ function generateKeyPair(dir: string): { key: string; pub: string } {
 
 function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>, username?: string): StackConfig {
     return {
+        kubernetes: {},
         platform: { kserve: { deploymentMode: "Knative" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],
         registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, ...(username ? { username } : {}) },
         signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", ...signing } as SigningConfig,

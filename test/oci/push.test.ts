@@ -47,6 +47,9 @@ describe("oci: OciArtifact resource", function () {
             expect(recorded.inputs.provenance).to.deep.equal({ sourceRevision: "abc" });
             expect(typeof recorded.inputs.__provider).to.equal("string");
             expect((await unwrap((artifact as any).password)).isSecret).to.equal(true);
+            // Output properties survive the constructor (ES2022 class fields would reset them to undefined).
+            expect((await unwrap(artifact.digest)).value).to.equal(digest);
+            expect((await unwrap(artifact.reference)).value).to.equal(`127.0.0.1:5000/models/iris@${digest}`);
         });
     });
 

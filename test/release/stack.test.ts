@@ -53,4 +53,25 @@ describe("release/declareModelship (index.ts): config → Platform → releases 
         expect(recorder.named("iris-bundle-push").inputs.manifests[0].spec.predictor.imagePullSecrets).to.deep.equal([{ name: "modelship-registry" }]);
         expect(stack.releases.iris.applicationDependsOn.length).to.be.greaterThan(stack.platform.readyDependencies.length);
     });
+
+    it("kubernetes.renderYamlToDirectory: one explicit provider rendering to the directory, used by the platform and every release", async () => {
+        const config = { ...stackConfig("dev"), kubernetes: { renderYamlToDirectory: "out/dev" } };
+        await declare(config, { signingKeyPassword: "pw" });
+        const provider = recorder.named("kubernetes");
+        expect(provider.type).to.equal("pulumi:providers:kubernetes");
+        expect(provider.inputs.renderYamlToDirectory).to.equal(`${projectDir}/out/dev`);
+        // Custom resources carry the provider; components (Chart v4, ConfigFile v2) pass it to their children.
+        const kubernetesObjects = recorder.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
+        expect(kubernetesObjects.map((r) => r.type)).to.include("kubernetes:argoproj.io/v1alpha1:Application");
+        expect(kubernetesObjects.length).to.be.greaterThan(0);
+        for (const r of kubernetesObjects) {
+            expect(r.provider, r.key).to.match(/::pulumi:providers:kubernetes::kubernetes::/);
+        }
+    });
+
+    it("no kubernetes section: the default provider (current kubectl context), no explicit provider declared", async () => {
+        await declare(stackConfig("dev"), { signingKeyPassword: "pw" });
+        expect(recorder.ofType("pulumi:providers:kubernetes")).to.have.length(0);
+        for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) expect(r.provider ?? "", r.key).not.to.match(/::kubernetes::kubernetes::/);
+    });
 });

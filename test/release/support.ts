@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { recorder, RecordedResource } from "../support/pulumi-mocks";
+import { installRecordingMocks, recorder, RecordedResource } from "../support/pulumi-mocks";
 import type { StackConfig } from "../../components/config/schema";
 import { validateStackConfig } from "../../components/config/validate";
 import type { ModelImageComposer } from "../../components/release";
@@ -14,26 +14,15 @@ import type { ModelImageComposer } from "../../components/release";
 export const projectDir = path.resolve(__dirname, "../..");
 
 export function installReleaseMocks(opts: { preview?: boolean; stack?: string } = {}) {
-    pulumi.runtime.setMocks(
-        {
-            newResource(args) {
-                recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs, key: `${args.type}::${args.name}` });
-                const state = { ...args.inputs };
-                if (args.type === "docker:index/image:Image") {
-                    const hex = crypto.createHash("sha256").update(String(args.inputs.imageName)).digest("hex");
-                    state.repoDigest = `${String(args.inputs.imageName)}@sha256:${hex}`;
-                }
-                return { id: `${args.name}-id`, state };
-            },
-            call(args) {
-                return args.inputs;
-            },
+    return installRecordingMocks({
+        ...opts,
+        // The docker provider computes repoDigest after the push; a stable fake keyed by the image name.
+        computedOutputs: (args) => {
+            if (args.type !== "docker:index/image:Image") return undefined;
+            const hex = crypto.createHash("sha256").update(String(args.inputs.imageName)).digest("hex");
+            return { repoDigest: `${String(args.inputs.imageName)}@sha256:${hex}` };
         },
-        "modelship",
-        opts.stack ?? "dev",
-        opts.preview ?? false,
-    );
-    return recorder;
+    });
 }
 
 /** Reads and validates Pulumi.<stack>.yaml exactly as the program would (secrets marked present). */

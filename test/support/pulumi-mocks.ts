@@ -7,6 +7,10 @@ export interface RecordedResource {
     type: string;
     name: string;
     inputs: Record<string, any>;
+    /** Provider reference (`<provider urn>::<id>`) when the resource has an explicit provider. */
+    provider?: string;
+    /** Custom resource (false for components, including remote ones such as helm.v4.Chart). */
+    custom?: boolean;
     /** URN-less identity for assertions: `${type}::${name}`. */
     key: string;
 }
@@ -38,7 +42,15 @@ export class ResourceRecorder {
 export const recorder = new ResourceRecorder();
 
 /** Installs mocks that record resources and echo inputs back as outputs. */
-export function installRecordingMocks(opts: { project?: string; stack?: string; preview?: boolean } = {}): ResourceRecorder {
+export function installRecordingMocks(
+    opts: {
+        project?: string;
+        stack?: string;
+        preview?: boolean;
+        /** Extra output state for a resource (e.g. a provider-computed field), merged over the echoed inputs. */
+        computedOutputs?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
+    } = {},
+): ResourceRecorder {
     pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
@@ -46,9 +58,11 @@ export function installRecordingMocks(opts: { project?: string; stack?: string; 
                     type: args.type,
                     name: args.name,
                     inputs: args.inputs,
+                    provider: args.provider,
+                    custom: args.custom,
                     key: `${args.type}::${args.name}`,
                 });
-                return { id: args.inputs.name ?? `${args.name}-id`, state: args.inputs };
+                return { id: args.inputs.name ?? `${args.name}-id`, state: { ...args.inputs, ...opts.computedOutputs?.(args) } };
             },
             call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
                 return args.inputs;
