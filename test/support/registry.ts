@@ -7,17 +7,9 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { canonicalJson, describeBytes, sha256Digest } from "../../components/oci/digest";
-import { ComposedArtifact, FIXED_CREATED, OCI_CONFIG, OCI_LAYER_TAR } from "../../components/oci/compose";
-import { directoryLayer } from "../../components/oci/layer";
-import { pushArtifact } from "../../components/oci/publish";
-import { OCI_MANIFEST } from "../../components/oci/registry";
+import { publishBusyboxBase } from "../../components/oci/busybox-base";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
-export const BUSYBOX_BINARY = "/bin/busybox";
-/** What KServe's modelcar containers run (see UPSTREAM.md). */
-export const BUSYBOX_APPLETS = ["sh", "ln", "sleep", "ls", "["];
-
 export interface LocalRegistry {
     /** `127.0.0.1:PORT` */
     host: string;
@@ -149,50 +141,8 @@ function answers(port: number): Promise<boolean> {
 
 /**
  * Pushes a busybox image built from Debian's static busybox into the registry and returns its
- * pinned reference `host/repo@sha256:…`. Reproducible: the same busybox binary gives the same digest.
+ * pinned reference `host/repo@sha256:…` (the same image `npm run base-image` publishes).
  */
 export async function seedBusyboxBase(host: string, repository = "library/busybox"): Promise<string> {
-    if (!fs.existsSync(BUSYBOX_BINARY)) throw new Error(`${BUSYBOX_BINARY} not found (apt-get install busybox-static)`);
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-busybox-"));
-    try {
-        const root = path.join(tmp, "rootfs");
-        fs.mkdirSync(path.join(root, "bin"), { recursive: true });
-        fs.mkdirSync(path.join(root, "tmp"));
-        fs.writeFileSync(path.join(root, "tmp", ".keep"), "");
-        fs.copyFileSync(BUSYBOX_BINARY, path.join(root, "bin", "busybox"));
-        fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-        for (const applet of BUSYBOX_APPLETS) fs.symlinkSync("busybox", path.join(root, "bin", applet));
-        const layer = await directoryLayer(root, { prefix: "", label: "busybox rootfs", cacheDir: path.join(tmp, "cache") });
-        const config = {
-            architecture: "amd64",
-            os: "linux",
-            created: FIXED_CREATED,
-            config: { Env: ["PATH=/bin"], Cmd: ["sh"] },
-            rootfs: { type: "layers", diff_ids: [layer.digest] },
-            history: [{ created: FIXED_CREATED, created_by: "modelship test harness: Debian busybox-static" }],
-        };
-        const configBytes = Buffer.from(canonicalJson(config));
-        const configDescriptor = describeBytes(OCI_CONFIG, configBytes);
-        const layerDescriptor = { mediaType: OCI_LAYER_TAR, digest: layer.digest, size: layer.size };
-        const manifestBytes = Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDescriptor, layers: [layerDescriptor] }));
-        const digest = sha256Digest(manifestBytes);
-        const artifact: ComposedArtifact = {
-            kind: "modelcar-image",
-            digest,
-            reference: `${host}/${repository}@${digest}`,
-            registry: host,
-            repository,
-            mediaType: OCI_MANIFEST,
-            manifest: JSON.parse(manifestBytes.toString()),
-            manifestBytes,
-            blobs: [
-                { descriptor: configDescriptor, origin: { kind: "bytes", bytes: configBytes } },
-                { descriptor: layerDescriptor, origin: { kind: "directory", layer, modelDir: root } },
-            ],
-        };
-        await pushArtifact(artifact, { connection: { plainHttp: true }, tag: "seed", cacheDir: path.join(tmp, "cache") });
-        return artifact.reference;
-    } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-    }
+    return publishBusyboxBase({ registry: host, repository, connection: { plainHttp: true } });
 }
