@@ -50,3 +50,15 @@ export function stackFileRaw(stack: "dev" | "prod"): Record<string, any> {
     }
     return raw;
 }
+
+/**
+ * Pulumi.dev.yaml as its header says to run it on a local cluster (kind): the platform pieces on,
+ * objects applied to the current context instead of rendered. The platform tests use this.
+ */
+export function devOnClusterRaw(): Record<string, any> {
+    const raw = stackFileRaw("dev");
+    for (const piece of ["certManager", "kserve", "knative", "argocd", "kyverno"]) {
+        raw.platform[piece] = { ...raw.platform[piece], enabled: true };
+    }
+    return raw;
+}

@@ -4,10 +4,11 @@ import type { StackConfig } from "../../components/config/schema";
 import { validateStackConfig } from "../../components/config/validate";
 import { Platform } from "../../components/platform/platform";
 import { RecordedResource, recorder, unwrap } from "../support/pulumi-mocks";
-import { allSecrets, noSecrets, stackFileRaw, testPublicKeyPem } from "../config/fixtures";
+import { allSecrets, devOnClusterRaw, noSecrets, stackFileRaw, testPublicKeyPem } from "../config/fixtures";
 
 function stackConfig(stack: "dev" | "prod", change?: (raw: Record<string, any>) => void): StackConfig {
-    const raw = stackFileRaw(stack);
+    // dev as on a kind cluster (Pulumi.dev.yaml itself renders to a directory with the pieces off).
+    const raw = stack === "dev" ? devOnClusterRaw() : stackFileRaw(stack);
     change?.(raw);
     const result = validateStackConfig(raw, stack === "prod" ? allSecrets : noSecrets);
     if (!result.ok) {
@@ -96,7 +97,7 @@ describe("Platform (mocks)", function () {
         );
     });
 
-    describe("dev: Knative + Kourier, plain-HTTP localhost registry, offline signatures", () => {
+    describe("dev on a kind cluster: Knative + Kourier, plain-HTTP localhost registry, offline signatures", () => {
         let platform: Platform;
         before(async () => {
             platform = await declare(stackConfig("dev"));

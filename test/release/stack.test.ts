@@ -55,8 +55,12 @@ describe("release/declareModelship (index.ts): config → Platform → releases 
     });
 
     it("kubernetes.renderYamlToDirectory: one explicit provider rendering to the directory, used by the platform and every release", async () => {
-        const config = { ...stackConfig("dev"), kubernetes: { renderYamlToDirectory: "out/dev" } };
+        const config = stackConfig("dev"); // Pulumi.dev.yaml renders to out/dev
+        expect(config.kubernetes).to.deep.equal({ renderYamlToDirectory: "out/dev" });
         await declare(config, { signingKeyPassword: "pw" });
+        // Clusterless dev: no chart or remote manifest (they need the network), the signature policy all the same.
+        expect(recorder.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart" || r.type === "kubernetes:yaml/v2:ConfigFile")).to.have.length(0);
+        expect(recorder.ofType("kubernetes:policies.kyverno.io/v1:ImageValidatingPolicy")).to.have.length(1);
         const provider = recorder.named("kubernetes");
         expect(provider.type).to.equal("pulumi:providers:kubernetes");
         expect(provider.inputs.renderYamlToDirectory).to.equal(`${projectDir}/out/dev`);
@@ -70,7 +74,7 @@ describe("release/declareModelship (index.ts): config → Platform → releases 
     });
 
     it("no kubernetes section: the default provider (current kubectl context), no explicit provider declared", async () => {
-        await declare(stackConfig("dev"), { signingKeyPassword: "pw" });
+        await declare({ ...stackConfig("dev"), kubernetes: {} }, { signingKeyPassword: "pw" });
         expect(recorder.ofType("pulumi:providers:kubernetes")).to.have.length(0);
         for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) expect(r.provider ?? "", r.key).not.to.match(/::kubernetes::kubernetes::/);
     });
