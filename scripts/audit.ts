@@ -106,7 +106,7 @@ function runPreview(args: AuditArgs, eventsFile: string): Promise<{ code: number
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const configPath = path.resolve(root, args.config);
-    if (!fs.existsSync(configPath)) usage(`no policy config at ${args.config}; create it (see docs/policies.md)`);
+    if (!fs.existsSync(configPath)) usage(`no policy config at ${args.config}; create it (see the Policies section of README.md)`);
     const stackConfig = JSON.parse(fs.readFileSync(configPath, "utf8"));
     const outDir = path.resolve(root, args.out);
     fs.mkdirSync(outDir, { recursive: true });
