@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { DeploymentMode, ModelConfig, RegistryConfig, SigningConfig } from "../config/schema";
 import { buildApplication, buildRepositorySecret } from "./application";
 import { ImageSignature } from "./image-signature";
-import { buildInferenceService, canaryState, CanaryState, inferenceServiceInputFor, PROVENANCE_ANNOTATIONS } from "./inference-service";
+import { buildInferenceService, canaryState, CanaryState, inferenceServiceInputFor, KubernetesObject, PROVENANCE_ANNOTATIONS } from "./inference-service";
 import { ManifestBundle, ManifestBundleComposer } from "./manifest-bundle";
 import { ModelImage, ModelImageComposer } from "./model-image";
 import { CosignMajor, signatureLocation } from "./signing";
@@ -108,6 +108,109 @@ export function provenanceRecord(input: {
     };
 }
 
+/** What `declareModelImages` and `declareModelBundle` read from the release args. */
+export type ModelArtifactsArgs = Pick<
+    ModelReleaseArgs,
+    "model" | "registry" | "signing" | "deploymentMode" | "secrets" | "projectDir" | "imagePullSecretName" | "modelcarUid" | "composeModelImage" | "composeManifestBundle"
+>;
+
+export interface ModelImages {
+    stableImage: ModelImage;
+    canaryImage?: ModelImage;
+    /** Stable first, then the canary when there is one. */
+    images: ModelImage[];
+    /** The version of each entry of `images`. */
+    versions: string[];
+}
+
+/**
+ * The model images of one release: a ModelImage for the stable version and one for the canary, as
+ * children of `parent`, named `<name>-<version>`. Used by ModelRelease (and by the e2e program,
+ * test/e2e/program, which runs the engine over the parts whose providers exist).
+ */
+export function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulumi.Resource): ModelImages {
+    const { model, registry, signing } = args;
+    const projectDir = args.projectDir ?? process.cwd();
+    const repos = releaseRepositories(registry, model.name);
+    const secrets = args.secrets ?? {};
+    const image = (version: string, modelDir: string) =>
+        new ModelImage(
+            `${name}-${version}`,
+            {
+                modelName: model.name,
+                version,
+                modelDir: path.resolve(projectDir, modelDir),
+                baseImage: model.baseImage,
+                registry,
+                repository: repos.image,
+                registryPassword: secrets.registryPassword,
+                provenance: model.provenance,
+                signing,
+                builder: model.builder,
+                dockerfile: model.dockerfile ? path.resolve(projectDir, model.dockerfile) : undefined,
+                modelcarUid: args.modelcarUid,
+                composer: args.composeModelImage,
+            },
+            { parent },
+        );
+    const stableImage = image(model.version, model.modelDir);
+    const canaryImage = model.canary ? image(model.canary.version, model.canary.modelDir) : undefined;
+    return {
+        stableImage,
+        canaryImage,
+        images: [stableImage, ...(canaryImage ? [canaryImage] : [])],
+        versions: [model.version, ...(model.canary ? [model.canary.version] : [])],
+    };
+}
+
+/**
+ * The InferenceService of the release (buildInferenceService over the images' references) in a
+ * ManifestBundle named `<name>-bundle`, child of `parent`. `extraManifests` are appended to the
+ * bundle's objects (the e2e program uses it to offer the policy pack an unpinned workload).
+ */
+export function declareModelBundle(
+    name: string,
+    args: ModelArtifactsArgs,
+    images: Pick<ModelImages, "stableImage" | "canaryImage">,
+    parent: pulumi.Resource,
+    extraManifests?: pulumi.Input<KubernetesObject[]>,
+): { bundle: ManifestBundle; manifests: pulumi.Output<KubernetesObject[]>; newestVersion: string } {
+    const { model, registry } = args;
+    const repos = releaseRepositories(registry, model.name);
+    const secrets = args.secrets ?? {};
+    const manifests = pulumi
+        .all([images.stableImage.reference, images.canaryImage ? images.canaryImage.reference : pulumi.output(undefined), pulumi.output(extraManifests ?? [])])
+        .apply(([stable, canary, extra]) => [
+            buildInferenceService(
+                inferenceServiceInputFor(model, { stable, canary }, {
+                    deploymentMode: args.deploymentMode,
+                    imagePullSecrets: args.imagePullSecretName ? [args.imagePullSecretName] : [],
+                }),
+            ),
+            ...(extra as KubernetesObject[]),
+        ]);
+    const newestVersion = model.canary?.version ?? model.version;
+    const bundle = new ManifestBundle(
+        `${name}-bundle`,
+        {
+            manifests,
+            registry,
+            repository: repos.bundle,
+            registryPassword: secrets.registryPassword,
+            annotations: {
+                title: model.name,
+                version: newestVersion,
+                revision: model.provenance?.sourceRevision,
+                source: model.provenance?.sourceRepository,
+            },
+            tag: newestVersion,
+            composer: args.composeManifestBundle,
+        },
+        { parent },
+    );
+    return { bundle, manifests, newestVersion };
+}
+
 export class ModelRelease extends pulumi.ComponentResource {
     public readonly stableImage: ModelImage;
     public readonly canaryImage?: ModelImage;
@@ -121,34 +224,13 @@ export class ModelRelease extends pulumi.ComponentResource {
     constructor(name: string, args: ModelReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("modelship:release:ModelRelease", name, {}, opts);
         const { model, registry, signing } = args;
-        const projectDir = args.projectDir ?? process.cwd();
         const repos = releaseRepositories(registry, model.name);
         const secrets = args.secrets ?? {};
 
-        const image = (version: string, modelDir: string) =>
-            new ModelImage(
-                `${name}-${version}`,
-                {
-                    modelName: model.name,
-                    version,
-                    modelDir: path.resolve(projectDir, modelDir),
-                    baseImage: model.baseImage,
-                    registry,
-                    repository: repos.image,
-                    registryPassword: secrets.registryPassword,
-                    provenance: model.provenance,
-                    signing,
-                    builder: model.builder,
-                    dockerfile: model.dockerfile ? path.resolve(projectDir, model.dockerfile) : undefined,
-                    modelcarUid: args.modelcarUid,
-                    composer: args.composeModelImage,
-                },
-                { parent: this },
-            );
-        this.stableImage = image(model.version, model.modelDir);
-        this.canaryImage = model.canary ? image(model.canary.version, model.canary.modelDir) : undefined;
-        const images = [this.stableImage, ...(this.canaryImage ? [this.canaryImage] : [])];
-        const versions = [model.version, ...(model.canary ? [model.canary.version] : [])];
+        const declared = declareModelImages(name, args, this);
+        this.stableImage = declared.stableImage;
+        this.canaryImage = declared.canaryImage;
+        const { images, versions } = declared;
 
         this.signatures = signing.enabled
             ? images.map(
@@ -169,35 +251,8 @@ export class ModelRelease extends pulumi.ComponentResource {
               )
             : [];
 
-        const manifests = pulumi
-            .all([this.stableImage.reference, this.canaryImage ? this.canaryImage.reference : pulumi.output(undefined)])
-            .apply(([stable, canary]) => [
-                buildInferenceService(
-                    inferenceServiceInputFor(model, { stable, canary }, {
-                        deploymentMode: args.deploymentMode,
-                        imagePullSecrets: args.imagePullSecretName ? [args.imagePullSecretName] : [],
-                    }),
-                ),
-            ]);
-        const newestVersion = model.canary?.version ?? model.version;
-        this.bundle = new ManifestBundle(
-            `${name}-bundle`,
-            {
-                manifests,
-                registry,
-                repository: repos.bundle,
-                registryPassword: secrets.registryPassword,
-                annotations: {
-                    title: model.name,
-                    version: newestVersion,
-                    revision: model.provenance?.sourceRevision,
-                    source: model.provenance?.sourceRepository,
-                },
-                tag: newestVersion,
-                composer: args.composeManifestBundle,
-            },
-            { parent: this },
-        );
+        const { bundle, newestVersion } = declareModelBundle(name, args, declared, this);
+        this.bundle = bundle;
 
         const platform = args.platformDependencies ?? [];
         const repoSecret = buildRepositorySecret({
