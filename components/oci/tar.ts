@@ -213,7 +213,7 @@ export interface DirectoryPlanOptions {
 }
 
 export interface WalkedEntry extends TarEntry {
-    /** Stat fields that identify an unchanged file without reading it (see statcache.ts). */
+    /** Stat fields that identify an unchanged file without reading it (the stat cache in layer.ts). */
     fingerprint: string;
 }
 
@@ -295,12 +295,9 @@ async function assertLinkStaysInside(link: string, target: string, root: string,
     const lexical = path.resolve(path.dirname(link), target);
     if (!isInside(lexical, root)) leaves();
     // Through other links it may still escape: check where it really lands when it resolves.
-    try {
-        const real = await fs.promises.realpath(link);
-        if (!isInside(real, realRoot)) leaves();
-    } catch {
-        // Dangling inside the tree: harmless, stored as written.
-    }
+    // A dangling link inside the tree is harmless and stored as written.
+    const real = await fs.promises.realpath(link).catch(() => undefined);
+    if (real !== undefined && !isInside(real, realRoot)) leaves();
 }
 
 function isInside(candidate: string, root: string): boolean {

@@ -103,6 +103,14 @@ describe("oci: reproducible layers", () => {
         await expectRejection(walkDirectory(dir, { prefix: "models" }), /symlink .*abs -> \/etc\/passwd points outside/);
     });
 
+    it("refuses a symlink that stays inside lexically but resolves outside through another link", async () => {
+        const dir = makeModel("m");
+        // sub/up -> .. is the model root; "sub/up/../.." reads as the root lexically, but resolves to its parent.
+        fs.symlinkSync("..", path.join(dir, "sub", "up"));
+        fs.symlinkSync("sub/up/../..", path.join(dir, "parent"));
+        await expectRejection(walkDirectory(dir, { prefix: "models" }), /symlink .*parent -> sub\/up\/\.\.\/\.\. points outside/);
+    });
+
     it("refuses sockets, FIFOs and devices, naming the path", async () => {
         const dir = makeModel("m");
         const sock = path.join(dir, "s.sock");
