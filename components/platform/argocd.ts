@@ -1,10 +1,18 @@
 // Argo CD with OCI sources: chart values, the redis auth Secret the chart's hook would have made,
 // and the registry credentials Secret. Pure builders; secrets are filled in by the component.
 import type { PlatformConfig, RegistryConfig } from "../config/schema";
+import { OCI_LAYER_TAR, OCI_LAYER_TAR_GZIP } from "../oci/compose";
 import { deepMerge, Values } from "./charts";
 
-/** The single layer media types modelship's manifest bundles may use (uncompressed tar; gzip kept for compatibility). */
-export const bundleLayerMediaTypes = ["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip"] as const;
+/** Layer media type of OCI Helm charts; Argo CD's repo-server accepts it by default. */
+export const HELM_CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
+
+/**
+ * The layer media types the repo-server extracts from OCI sources: Argo CD's own default list.
+ * Our bundles are `tar+gzip`; the Helm chart type stays so other Applications' OCI Helm charts keep
+ * syncing (this setting replaces the default list, it does not add to it).
+ */
+export const ociLayerMediaTypes = [OCI_LAYER_TAR, OCI_LAYER_TAR_GZIP, HELM_CHART_LAYER] as const;
 
 /** Name and key Argo CD's components read the redis password from (fixed by Argo CD, not by the release name). */
 export const argocdRedisSecretName = "argocd-redis";
@@ -14,7 +22,7 @@ export const argocdRedisSecretKey = "auth";
  * Values of the argo-cd chart.
  * - `configs.params["reposerver.oci.layer.media.types"]`: the layer media types the repo-server
  *   extracts from an OCI source, listed explicitly so our bundle's type is accepted whatever the
- *   code default of the running version.
+ *   code default of the running version (see `ociLayerMediaTypes`).
  * - `redisSecretInit.enabled: false`: the chart makes the redis password in a Helm hook Job, and
  *   `helm.v4.Chart` skips hooks; the component declares the `argocd-redis` Secret itself.
  * The user's `platform.argocd.values` are merged last.
@@ -23,7 +31,7 @@ export function argocdChartValues(platform: PlatformConfig): Values {
     const ours: Values = {
         configs: {
             params: {
-                "reposerver.oci.layer.media.types": bundleLayerMediaTypes.join(","),
+                "reposerver.oci.layer.media.types": ociLayerMediaTypes.join(","),
             },
         },
         redisSecretInit: { enabled: false },

@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { platformSchema, registrySchema, signingSchema } from "../../components/config/schema";
 import { argocdChartValues, argocdRegistryCredsSecret } from "../../components/platform/argocd";
+import { composeManifestBundle } from "../../components/oci/compose";
 import { chartSource, deepMerge } from "../../components/platform/charts";
 import { generatedPasswordProvider } from "../../components/platform/generated-password";
 import { gatewayApiManifestUrl, knativeManifestUrls, modeDependencies } from "../../components/platform/knative";
@@ -52,8 +53,16 @@ describe("platform builders", () => {
     it("the user's Argo CD values override ours, the media types included", () => {
         const values = argocdChartValues(platform({ argocd: { values: { configs: { params: { "server.insecure": true } } } } }));
         expect(values.configs).to.deep.equal({
-            params: { "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip", "server.insecure": true },
+            params: { "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.cncf.helm.chart.content.v1.tar+gzip", "server.insecure": true },
         });
+    });
+
+    it("the OCI layer media types keep Argo CD's defaults (Helm charts included) and accept our bundle's layer", async () => {
+        const types = String((argocdChartValues(platform()).configs as { params: Record<string, string> }).params["reposerver.oci.layer.media.types"]).split(",");
+        // Argo CD's default (argocd-repo-server --oci-layer-media-types); the setting replaces it, so dropping one breaks other Applications.
+        expect(types).to.include.members(["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"]);
+        const bundle = await composeManifestBundle({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }], registry: "ghcr.io", repository: "org/x-manifests" });
+        expect(types).to.include(bundle.layer.mediaType);
     });
 
     it("a TLS registry without credentials gets neither username nor the plain-HTTP flag", () => {

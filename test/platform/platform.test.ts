@@ -149,7 +149,7 @@ describe("Platform (mocks)", function () {
             expect(chart.inputs).to.deep.include({ chart: "argo-cd", version: "9.4.17", name: "argocd", namespace: "argocd" });
             expect(chart.inputs.repositoryOpts).to.deep.equal({ repo: "https://argoproj.github.io/argo-helm" });
             expect(chart.inputs.values.configs.params).to.deep.equal({
-                "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip",
+                "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.cncf.helm.chart.content.v1.tar+gzip",
             });
             expect(chart.inputs.values.redisSecretInit).to.deep.equal({ enabled: false });
             // Dev's own values are merged last.
