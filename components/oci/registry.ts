@@ -28,6 +28,8 @@ export interface RegistryConnection {
     maxRetries?: number;
     /** First backoff delay; doubles each retry (default 250 ms, capped at 8 s). */
     retryBaseMs?: number;
+    /** Longest `Retry-After` honoured (default 60 s): a registry asking for an hour is not waited on for an hour. */
+    maxRetryAfterMs?: number;
     /** When set, blobs are uploaded in chunks of this many bytes (raised to the registry's OCI-Chunk-Min-Length). */
     chunkSize?: number;
     /** Socket inactivity timeout (default 60 s). */
@@ -83,6 +85,7 @@ export class RegistryClient {
     private readonly authHeaders = new Map<string, string>();
     private readonly maxRetries: number;
     private readonly retryBaseMs: number;
+    private readonly maxRetryAfterMs: number;
     private readonly timeoutMs: number;
     readonly chunkSize?: number;
 
@@ -103,6 +106,7 @@ export class RegistryClient {
         }
         this.maxRetries = conn.maxRetries ?? 5;
         this.retryBaseMs = conn.retryBaseMs ?? 250;
+        this.maxRetryAfterMs = conn.maxRetryAfterMs ?? 60_000;
         this.timeoutMs = conn.timeoutMs ?? 60_000;
         this.chunkSize = conn.chunkSize;
     }
@@ -324,7 +328,7 @@ export class RegistryClient {
     // ---- transport ---------------------------------------------------------------------------
 
     private backoff(attempt: number, retryAfter?: string): number {
-        const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
+        const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Math.min(Number(retryAfter) * 1000, this.maxRetryAfterMs) : 0;
         const exp = Math.min(8000, this.retryBaseMs * 2 ** (attempt - 1));
         return Math.max(hinted, exp * (0.75 + Math.random() * 0.5));
     }
@@ -479,6 +483,8 @@ export class RegistryClient {
         if (this.credentials) headers.authorization = "Basic " + Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64");
         const res = await new Promise<Response>((resolve, reject) => {
             const req = transport.request(url, { method: "GET", headers, timeout: this.timeoutMs });
+            // `timeout` only emits an event; without this a silent token service would hang the push.
+            req.on("timeout", () => req.destroy(Object.assign(new Error(`registry ${this.registry}: token service ${url.origin}${url.pathname} did not answer within ${this.timeoutMs} ms; check that it is reachable`), { code: "ETIMEDOUT" })));
             req.on("error", reject);
             req.on("response", (r) => readAll(r).then((body) => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }), reject));
             req.end();
