@@ -5,6 +5,8 @@
 //
 // Messages written here omit the path: the formatter prefixes it ("models[1].baseImage must be ...").
 import { z } from "zod";
+// Plain HTTP without `insecure` is allowed exactly where the registry client allows it.
+import { isLoopbackHost } from "../oci/reference";
 
 // ---------------------------------------------------------------------------------------------
 // Shared formats
@@ -45,12 +47,6 @@ export function keyRefKind(ref: string): KeyRefKind | undefined {
         return undefined;
     }
     return "file";
-}
-
-/** Hosts for which plain HTTP needs no `insecure` acknowledgement. */
-export function isLocalRegistryHost(host: string): boolean {
-    const hostname = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
-    return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]" || hostname.endsWith(".localhost");
 }
 
 /** Parses `v0.20.1` / `0.20.1` into numbers; undefined when it is not an exact version. */
@@ -128,7 +124,7 @@ function addIssues(ctx: z.RefinementCtx, issues: ConfigIssue[]): void {
 }
 
 export function registryIssues(r: Loose): ConfigIssue[] {
-    if (r.plainHttp === true && r.insecure !== true && typeof r.host === "string" && registryHostPattern.test(r.host) && !isLocalRegistryHost(r.host)) {
+    if (r.plainHttp === true && r.insecure !== true && typeof r.host === "string" && registryHostPattern.test(r.host) && !isLoopbackHost(r.host)) {
         return [
             {
                 path: ["plainHttp"],

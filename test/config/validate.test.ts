@@ -45,6 +45,14 @@ describe("validateStackConfig", () => {
             expect(validateStackConfig(raw, noSecrets).ok).to.equal(true);
         });
 
+        it("accepts plain HTTP to any loopback address, as the registry client does", () => {
+            for (const host of ["127.0.0.2:5000", "[::1]:5000", "localhost"]) {
+                const raw = validRaw();
+                raw.registry = { host, repositoryPrefix: "ml", plainHttp: true };
+                expect(validateStackConfig(raw, noSecrets).ok, host).to.equal(true);
+            }
+        });
+
         it("accepts signing off without keys", () => {
             const raw = validRaw();
             raw.signing = { enabled: false };
@@ -124,6 +132,14 @@ describe("validateStackConfig", () => {
                 change: (r) => (r.registry = { host: "registry.example.com", repositoryPrefix: "ml", plainHttp: true }),
                 expected: [
                     'registry.plainHttp is only allowed for localhost, 127.0.0.1 or [::1], not "registry.example.com": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry',
+                ],
+            },
+            {
+                // The push would refuse it (the engine's isLoopbackHost), so the config must refuse it first.
+                name: "plain HTTP to a *.localhost name, which the registry client does not treat as loopback",
+                change: (r) => (r.registry = { host: "models.localhost:5000", repositoryPrefix: "ml", plainHttp: true }),
+                expected: [
+                    'registry.plainHttp is only allowed for localhost, 127.0.0.1 or [::1], not "models.localhost:5000": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry',
                 ],
             },
             {
