@@ -5,7 +5,9 @@
 //   sign OUTPUTS.json                     runs ImageSignature's cosign line (cosignSignCommand) for every model
 //                                         image, as local.Command would: `/bin/sh -c <create>` with `environment`
 //   verify OUTPUTS.json PUB REF           `cosign verify --key PUB <cosignVerifyArgs> REF`; prints and exits with its status
-//   scrub IN OUT FROM=TO...               copies an event stream replacing run-specific strings (fixtures)
+//   scrub IN OUT FROM=TO...               copies an event stream for a fixture: replaces run-specific strings,
+//                                         drops debug diagnostics and the bulk of step metadata (old state,
+//                                         outputs); keeps every policy event, summary and error verbatim
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -105,8 +107,28 @@ function verify(outputsFile: string, pub: string, reference: string): never {
     process.exit(r.status ?? 1);
 }
 
+/** Step metadata without the bulk: urn, type, op and the new inputs (which show the digests). */
+function slimMetadata(m: any): any {
+    if (!m || typeof m !== "object") return m;
+    const { old: _old, new: neu, ...rest } = m;
+    return { ...rest, ...(neu ? { new: { urn: neu.urn, type: neu.type, inputs: neu.inputs } } : {}) };
+}
+
 function scrub(input: string, output: string, pairs: string[]): void {
-    let text = fs.readFileSync(input, "utf8");
+    const kept: string[] = [];
+    for (const line of fs.readFileSync(input, "utf8").split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const e = JSON.parse(line);
+        if (e.diagnosticEvent?.severity === "debug") continue;
+        if (e.resourcePreEvent) e.resourcePreEvent.metadata = slimMetadata(e.resourcePreEvent.metadata);
+        if (e.resOutputsEvent) {
+            const m = slimMetadata(e.resOutputsEvent.metadata);
+            if (m.new) delete m.new.inputs;
+            e.resOutputsEvent.metadata = m;
+        }
+        kept.push(JSON.stringify(e));
+    }
+    let text = kept.join("\n") + "\n";
     for (const p of pairs) {
         const i = p.indexOf("=");
         const from = p.slice(0, i);
