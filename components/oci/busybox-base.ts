@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ComposedArtifact, FIXED_CREATED, OCI_CONFIG, OCI_LAYER_TAR } from "./compose";
-import { canonicalJson, describeBytes, sha256Digest } from "./digest";
+import { ComposedArtifact, composedArtifact, FIXED_CREATED, OCI_CONFIG, OCI_LAYER_TAR } from "./compose";
+import { canonicalJson, describeBytes } from "./digest";
 import { directoryLayer } from "./layer";
 import { pushArtifact } from "./publish";
 import { OCI_MANIFEST, RegistryConnection } from "./registry";
@@ -51,22 +51,10 @@ async function composeBusyboxBase(rootfs: string, registry: string, repository: 
     const configBytes = Buffer.from(canonicalJson(config));
     const configDescriptor = describeBytes(OCI_CONFIG, configBytes);
     const layerDescriptor = { mediaType: OCI_LAYER_TAR, digest: layer.digest, size: layer.size };
-    const manifestBytes = Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDescriptor, layers: [layerDescriptor] }));
-    const digest = sha256Digest(manifestBytes);
-    return {
-        kind: "modelcar-image",
-        digest,
-        reference: `${registry}/${repository}@${digest}`,
-        registry,
-        repository,
-        mediaType: OCI_MANIFEST,
-        manifest: JSON.parse(manifestBytes.toString()),
-        manifestBytes,
-        blobs: [
-            { descriptor: configDescriptor, origin: { kind: "bytes", bytes: configBytes } },
-            { descriptor: layerDescriptor, origin: { kind: "directory", layer, modelDir: rootfs } },
-        ],
-    };
+    return composedArtifact("modelcar-image", registry, repository, { schemaVersion: 2, mediaType: OCI_MANIFEST, config: configDescriptor, layers: [layerDescriptor] }, [
+        { descriptor: configDescriptor, origin: { kind: "bytes", bytes: configBytes } },
+        { descriptor: layerDescriptor, origin: { kind: "directory", layer, modelDir: rootfs } },
+    ]);
 }
 
 /** Builds the busybox base image and pushes it; returns the pinned reference `host/repo@sha256:…`. */

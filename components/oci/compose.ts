@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { canonicalJson, Descriptor, describeBytes, sha256Digest, sortKeysDeep } from "./digest";
 import { gzipStored } from "./gzip";
 import { defaultCacheDir, directoryLayer, DirectoryLayer, writeFileAtomic } from "./layer";
-import { makeImageReference, parseImageReference } from "./reference";
+import { parseImageReference } from "./reference";
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, RegistryClient, RegistryConnection, verifyDigest } from "./registry";
 import { planTar, streamTar } from "./tar";
 
@@ -104,11 +104,43 @@ export function provenanceAnnotations(opts: { modelName: string; version: string
     return out;
 }
 
+/**
+ * The common part of every composed artifact: the manifest serialised canonically, its digest and
+ * the digest reference. `registry` is used as given (callers pass a normalised host).
+ */
+export function composedArtifact<K extends ComposedArtifact["kind"]>(
+    kind: K,
+    registry: string,
+    repository: string,
+    manifest: Record<string, unknown>,
+    blobs: ArtifactBlob[],
+): ComposedArtifact & { kind: K } {
+    const manifestBytes = Buffer.from(canonicalJson(manifest));
+    const digest = sha256Digest(manifestBytes);
+    return {
+        kind,
+        digest,
+        reference: `${registry}/${repository}@${digest}`,
+        registry,
+        repository,
+        mediaType: OCI_MANIFEST,
+        manifest: sortKeysDeep(manifest) as Record<string, unknown>,
+        manifestBytes,
+        blobs,
+    };
+}
+
+/** The push target, host normalised; a repository the reference grammar would read differently is refused. */
+function pushTarget(registry: string, repository: string): { registry: string; repository: string } {
+    const target = parseImageReference(`${registry}/${repository}`);
+    if (target.repository !== repository) throw new Error(`repository "${repository}" is not a valid repository path`);
+    return { registry: target.registry, repository };
+}
+
 export async function composeModelImage(opts: ComposeModelImageOptions): Promise<ComposedModelImage> {
     if (!opts.modelName) throw new Error(`composeModelImage: modelName is required`);
     if (!opts.version) throw new Error(`composeModelImage: version is required for model ${opts.modelName}`);
-    const target = makeImageReference({ registry: parseImageReference(`${opts.registry}/${opts.repository}`).registry, repository: opts.repository });
-    if (target.repository !== opts.repository) throw new Error(`repository "${opts.repository}" is not a valid repository path`);
+    const target = pushTarget(opts.registry, opts.repository);
     const base = parseImageReference(opts.baseImage);
     if (!base.digest) {
         throw new Error(`baseImage "${opts.baseImage}" must be pinned by digest, e.g. ${base.registry}/${base.repository}@sha256:<64 hex>; a tag can move and the image digest would not be reproducible`);
@@ -149,23 +181,13 @@ export async function composeModelImage(opts: ComposeModelImageOptions): Promise
         layers: [...baseImage.layers, modelLayerDescriptor],
         annotations,
     };
-    const manifestBytes = Buffer.from(canonicalJson(manifest));
-    const digest = sha256Digest(manifestBytes);
     return {
-        kind: "modelcar-image",
-        digest,
-        reference: `${target.registry}/${target.repository}@${digest}`,
-        registry: target.registry,
-        repository: target.repository,
-        mediaType: OCI_MANIFEST,
-        manifest: sortKeysDeep(manifest) as Record<string, unknown>,
-        manifestBytes,
-        config: sortKeysDeep(config) as Record<string, unknown>,
-        blobs: [
+        ...composedArtifact("modelcar-image", target.registry, target.repository, manifest, [
             { descriptor: configDescriptor, origin: { kind: "bytes", bytes: configBytes } },
             ...baseImage.layers.map((d) => ({ descriptor: d, origin: { kind: "registry" as const, registry: base.registry, repository: base.repository } })),
             { descriptor: modelLayerDescriptor, origin: { kind: "directory", layer, modelDir: opts.modelDir } },
-        ],
+        ]),
+        config: sortKeysDeep(config) as Record<string, unknown>,
         modelLayer: { digest: layer.digest, size: layer.size, fromCache: layer.fromCache },
         baseImage: opts.baseImage,
         annotations,
@@ -321,8 +343,7 @@ export async function bundleLayerBytes(files: Record<string, string>): Promise<B
 }
 
 export async function composeManifestBundle(opts: ComposeManifestBundleOptions): Promise<ComposedManifestBundle> {
-    const target = parseImageReference(`${opts.registry}/${opts.repository}`);
-    if (target.repository !== opts.repository) throw new Error(`repository "${opts.repository}" is not a valid repository path`);
+    const target = pushTarget(opts.registry, opts.repository);
     const files = renderManifestFiles(opts.manifests);
     const layerBytes = await bundleLayerBytes(files);
     const layer = describeBytes(OCI_LAYER_TAR_GZIP, layerBytes);
@@ -341,21 +362,11 @@ export async function composeManifestBundle(opts: ComposeManifestBundleOptions):
         layers: [layer],
         ...(Object.keys(annotations).length ? { annotations } : {}),
     };
-    const manifestBytes = Buffer.from(canonicalJson(manifest));
-    const digest = sha256Digest(manifestBytes);
     return {
-        kind: "manifest-bundle",
-        digest,
-        reference: `${target.registry}/${target.repository}@${digest}`,
-        registry: target.registry,
-        repository: target.repository,
-        mediaType: OCI_MANIFEST,
-        manifest: sortKeysDeep(manifest) as Record<string, unknown>,
-        manifestBytes,
-        blobs: [
+        ...composedArtifact("manifest-bundle", target.registry, target.repository, manifest, [
             { descriptor: configDescriptor, origin: { kind: "bytes", bytes: emptyConfig } },
             { descriptor: layer, origin: { kind: "bytes", bytes: layerBytes } },
-        ],
+        ]),
         files,
         annotations,
         layer,
