@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { globMatches, hasValidDigest, parseImageRef } from "./lib/image-ref";
+import { digestProblem, globMatches, parseImageRef } from "./lib/image-ref";
 import { describeObject, imagesOf, kubernetesObjectsOf } from "./lib/kubernetes";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
 
@@ -30,15 +30,10 @@ export const requireDigestPinnedImages: ResourceValidationPolicy = {
                 if (settings.exemptImages.some((g) => globMatches(g, image))) {
                     continue;
                 }
-                const ref = parseImageRef(image);
-                if (hasValidDigest(ref)) {
-                    continue;
+                const problem = digestProblem(parseImageRef(image));
+                if (problem !== undefined) {
+                    reportViolation(`${describeObject(args.name, located)}: ${path} "${image}" ${problem}.`);
                 }
-                const detail =
-                    ref.digest === undefined
-                        ? "is not pinned by digest"
-                        : `has digest "${ref.digest}", which is not sha256:<64 lowercase hex>`;
-                reportViolation(`${describeObject(args.name, located)}: ${path} "${image}" ${detail}.`);
             }
         }
     },

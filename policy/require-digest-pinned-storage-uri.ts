@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { globMatches, hasValidDigest, isOciUri, parseImageRef } from "./lib/image-ref";
+import { digestProblem, globMatches, isOciUri, parseImageRef } from "./lib/image-ref";
 import { describeObject, kubernetesObjectsOf, storageUrisOf } from "./lib/kubernetes";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
 
@@ -31,15 +31,12 @@ export const requireDigestPinnedStorageUri: ResourceValidationPolicy = {
                     continue;
                 }
                 const ref = parseImageRef(uri);
-                if (hasValidDigest(ref)) {
+                const problem = digestProblem(ref);
+                if (problem === undefined) {
                     continue;
                 }
-                const detail =
-                    ref.digest === undefined
-                        ? "is not pinned by digest"
-                        : `has digest "${ref.digest}", which is not sha256:<64 lowercase hex>`;
                 reportViolation(
-                    `${describeObject(args.name, located)}: ${path} "${uri}" ${detail}; ` +
+                    `${describeObject(args.name, located)}: ${path} "${uri}" ${problem}; ` +
                         `use oci://${ref.registry}/${ref.repository}@sha256:<digest>.`,
                 );
             }

@@ -1,5 +1,8 @@
 // Parsing of container image references and `oci://` URIs, and the glob matching Kyverno and the
 // allowed-registries setting use. Pure and allocation-light: the policies run over every resource.
+// Deliberately not components/oci/reference.ts: that parser validates and throws, while a policy
+// must classify whatever a resource holds (an invalid or uppercase reference is still judged, and
+// a missing tag stays visible as missing rather than becoming `latest`).
 
 /** A complete sha256 digest: `sha256:` and 64 lowercase hex digits. */
 export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -67,6 +70,14 @@ export function isOciUri(value: unknown): value is string {
 
 export function hasValidDigest(ref: ImageRef): boolean {
     return ref.digest !== undefined && SHA256_DIGEST.test(ref.digest);
+}
+
+/** What is wrong with a reference's pinning, for a violation message; undefined when it is pinned. */
+export function digestProblem(ref: ImageRef): string | undefined {
+    if (hasValidDigest(ref)) {
+        return undefined;
+    }
+    return ref.digest === undefined ? "is not pinned by digest" : `has digest "${ref.digest}", which is not sha256:<64 lowercase hex>`;
 }
 
 /**
