@@ -384,7 +384,7 @@ export class RegistryClient {
     }
 
     private headersFor(repository: string, extra: Record<string, string>): Record<string, string> {
-        const auth = this.authHeaders.get(repository) ?? this.authHeaders.get("*");
+        const auth = this.authHeaders.get(repository);
         return { "user-agent": "modelship", ...(auth ? { authorization: auth } : {}), ...extra };
     }
 
