@@ -2,16 +2,8 @@
 // same object always serialises to the same bytes and therefore the same digest.
 import { createHash } from "crypto";
 
-export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-
 export function sha256Digest(data: Buffer | string): string {
     return "sha256:" + createHash("sha256").update(data).digest("hex");
-}
-
-export function assertDigest(value: string, field: string): void {
-    if (!DIGEST_PATTERN.test(value)) {
-        throw new Error(`${field} must be a sha256 digest ("sha256:" followed by 64 lowercase hex digits), got "${value}"`);
-    }
 }
 
 /** JSON with object keys sorted at every level: deterministic bytes for configs and manifests. */

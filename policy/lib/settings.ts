@@ -1,7 +1,7 @@
 // Policy settings: the engine passes the per-stack config (policy/config/<stack>.json) through
 // `getConfig()`. Defaults are applied here as well as in each configSchema, so a policy behaves
 // safely whether or not the engine filled schema defaults in.
-import { PolicyConfigSchema, Severity } from "@pulumi/policy";
+import { Severity } from "@pulumi/policy";
 
 const merged = new WeakMap<object, WeakMap<object, object>>();
 
@@ -32,11 +32,6 @@ function mergeSettings<T extends object>(given: Partial<T>, defaults: T): T {
 /** A policy description with the three parts auditors look for. */
 export function describePolicy(parts: { what: string; why: string; fix: string }): string {
     return `${parts.what} Why: ${parts.why} Fix: ${parts.fix}`;
-}
-
-/** Builds a configSchema whose every property carries its default. */
-export function schemaWithDefaults(properties: PolicyConfigSchema["properties"]): PolicyConfigSchema {
-    return { properties };
 }
 
 export const stringList = (defaultValue: string[], description: string) => ({
