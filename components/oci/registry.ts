@@ -87,6 +87,7 @@ export class RegistryClient {
     private readonly retryBaseMs: number;
     private readonly maxRetryAfterMs: number;
     private readonly timeoutMs: number;
+    private readonly insecure: boolean;
     readonly chunkSize?: number;
 
     constructor(registry: string, conn: RegistryConnection = {}) {
@@ -95,6 +96,7 @@ export class RegistryClient {
             throw new Error(`registry ${registry}: plainHttp is only allowed for localhost/127.0.0.1; set insecure: true as well to reach another host without TLS`);
         }
         const secure = !conn.plainHttp;
+        this.insecure = conn.insecure ?? false;
         this.transport = secure ? https : http;
         this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
         this.baseUrl = `${secure ? "https" : "http"}://${apiHost(registry)}`;
@@ -473,6 +475,8 @@ export class RegistryClient {
         const realm = challenge.params.realm;
         if (!realm) throw new RegistryError(`registry ${this.registry} sent a Bearer challenge without a realm`, 401);
         const url = new URL(realm);
+        const unsafe = plainTextRealmProblem(this.registry, url, { hasCredentials: this.credentials !== undefined, insecure: this.insecure });
+        if (unsafe) throw new RegistryError(unsafe, 401);
         if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
         const scopes = new Set<string>([challenge.params.scope ?? `repository:${repository}:pull,push`]);
         scopes.add(`repository:${repository}:pull,push`);
@@ -496,7 +500,12 @@ export class RegistryClient {
                 res.status === 401 ? 401 : 403,
             );
         }
-        const parsed = JSON.parse(res.body.toString("utf8")) as { token?: string; access_token?: string };
+        let parsed: { token?: string; access_token?: string };
+        try {
+            parsed = JSON.parse(res.body.toString("utf8"));
+        } catch {
+            throw new RegistryError(`registry ${this.registry}: token service ${url.origin}${url.pathname} answered with something that is not JSON; check the realm the registry advertises`);
+        }
         const token = parsed.token ?? parsed.access_token;
         if (!token) throw new RegistryError(`registry ${this.registry}: token service answered without a token`);
         return token;
@@ -619,4 +628,19 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+}
+
+/**
+ * Why credentials must not go to this token realm, or undefined when they may. A registry decides
+ * where the client sends its Basic credentials for a token: a TLS registry advertising an `http://`
+ * realm (misconfigured, or an attacker in the path) would get the password in clear text. Plain
+ * HTTP is accepted only to a loopback host, or when the stack explicitly set `registry.insecure`.
+ */
+export function plainTextRealmProblem(registry: string, realm: URL, opts: { hasCredentials: boolean; insecure: boolean }): string | undefined {
+    if (realm.protocol === "https:" || !opts.hasCredentials || opts.insecure || isLoopbackHost(realm.host)) return undefined;
+    if (realm.protocol !== "http:") return `registry ${registry}: token realm ${realm.origin} uses an unsupported scheme "${realm.protocol}"`;
+    return (
+        `registry ${registry}: refusing to send credentials in clear text to the token service ${realm.origin}${realm.pathname} (an http:// realm); ` +
+        `fix the registry's token realm to https, or set registry.insecure: true if plain HTTP is really intended`
+    );
 }

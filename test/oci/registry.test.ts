@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { RegistryClient } from "../../components/oci/registry";
+import { plainTextRealmProblem, RegistryClient } from "../../components/oci/registry";
 import { expectRejection } from "./helpers";
 
 describe("oci: registry client waits", () => {
@@ -58,5 +58,46 @@ describe("oci: registry client waits", () => {
         expect(await client(registry, { plainHttp: true, maxRetryAfterMs: 50 }).manifestExists("models/iris", "v1")).to.equal(true);
         expect(calls).to.equal(2);
         expect(Date.now() - started).to.be.below(2000);
+    });
+
+    describe("credentials never go to a token service in clear text", () => {
+        const httpRealm = new URL("http://auth.example.com/token");
+
+        it("refuses an http:// realm off loopback when credentials would be sent, naming the realm and the fix", () => {
+            expect(plainTextRealmProblem("ghcr.io", httpRealm, { hasCredentials: true, insecure: false })).to.equal(
+                "registry ghcr.io: refusing to send credentials in clear text to the token service http://auth.example.com/token (an http:// realm); " +
+                    "fix the registry's token realm to https, or set registry.insecure: true if plain HTTP is really intended",
+            );
+        });
+
+        it("allows https realms, anonymous requests, loopback realms and an explicit insecure flag", () => {
+            expect(plainTextRealmProblem("ghcr.io", new URL("https://ghcr.io/token"), { hasCredentials: true, insecure: false })).to.equal(undefined);
+            expect(plainTextRealmProblem("ghcr.io", httpRealm, { hasCredentials: false, insecure: false })).to.equal(undefined);
+            expect(plainTextRealmProblem("localhost:5000", new URL("http://127.0.0.1:5001/token"), { hasCredentials: true, insecure: false })).to.equal(undefined);
+            expect(plainTextRealmProblem("10.0.0.5:5000", httpRealm, { hasCredentials: true, insecure: true })).to.equal(undefined);
+        });
+
+        it("the client stops before contacting such a realm", async function () {
+            this.timeout(5000);
+            const registry = await serve((_req, res) => {
+                res.writeHead(401, { "www-authenticate": `Bearer realm="http://auth.example.com/token",service="test"` }).end();
+            });
+            await expectRejection(
+                client(registry, { plainHttp: true, username: "bot", password: "s3cret-token", timeoutMs: 2000 }).manifestExists("models/iris", "v1"),
+                /refusing to send credentials in clear text to the token service http:\/\/auth\.example\.com\/token/,
+            );
+        });
+
+        it("a token reply that is not JSON names the registry and the token service", async function () {
+            this.timeout(5000);
+            const tokenService = await serve((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>login</html>"));
+            const registry = await serve((_req, res) => {
+                res.writeHead(401, { "www-authenticate": `Bearer realm="http://${tokenService}/token",service="test"` }).end();
+            });
+            await expectRejection(
+                client(registry, { plainHttp: true, timeoutMs: 2000 }).manifestExists("models/iris", "v1"),
+                /registry 127\.0\.0\.1:\d+: token service http:\/\/127\.0\.0\.1:\d+\/token answered with something that is not JSON/,
+            );
+        });
     });
 });
