@@ -6,7 +6,7 @@
 // Messages written here omit the path: the formatter prefixes it ("models[1].baseImage must be ...").
 import { z } from "zod";
 // Plain HTTP without `insecure` is allowed exactly where the registry client allows it.
-import { isLoopbackHost } from "../oci/reference";
+import { isLoopbackHost, parseImageReference } from "../oci/reference";
 
 // ---------------------------------------------------------------------------------------------
 // Shared formats
@@ -445,6 +445,16 @@ export const provenanceSchema = z.strictObject({
 });
 export type ProvenanceConfig = z.infer<typeof provenanceSchema>;
 
+/** Why the engine's parser refuses `ref`, or undefined when it parses. */
+function imageReferenceProblem(ref: string): string | undefined {
+    try {
+        parseImageReference(ref);
+        return undefined;
+    } catch (err) {
+        return (err as Error).message;
+    }
+}
+
 export const modelSchema = z
     .strictObject({
         /** DNS-1123 label: names the image repository, the InferenceService and the Application. */
@@ -458,9 +468,12 @@ export const modelSchema = z
         /** Serving runtime name; KServe picks one for the format when absent. */
         runtime: dns1123Label("the serving runtime", "kserve-sklearnserver").optional(),
         /** Modelcar base image, pinned by digest (busybox, for `sh`). */
-        baseImage: requiredString(`the modelcar base image pinned by digest, e.g. ${pinnedImageExample}`).regex(pinnedImagePattern, {
-            error: `must be pinned by digest, e.g. ${pinnedImageExample}`,
-        }),
+        baseImage: requiredString(`the modelcar base image pinned by digest, e.g. ${pinnedImageExample}`)
+            .regex(pinnedImagePattern, { error: `must be pinned by digest, e.g. ${pinnedImageExample}`, abort: true })
+            // The same parser the image builder uses, so a reference it would refuse fails here, with its path.
+            .refine((ref) => imageReferenceProblem(ref) === undefined, {
+                error: (iss) => `is not a valid image reference: ${imageReferenceProblem(String(iss.input))}`,
+            }),
         namespace: dns1123Label("the namespace the InferenceService runs in", "models").default("models"),
         /** Argo CD project of the Application. */
         project: requiredString("the Argo CD project").default("default"),

@@ -128,6 +128,20 @@ describe("validateStackConfig", () => {
                 expected: ["models[1].baseImage must be pinned by digest, e.g. docker.io/library/busybox@sha256:<64 hex>"],
             },
             {
+                name: "base image pinned but not a valid reference (uppercase repository)",
+                change: (r) => (r.models[0].baseImage = `Busybox@sha256:${"a".repeat(64)}`),
+                expected: [
+                    `models[0].baseImage is not a valid image reference: invalid image reference "Busybox@sha256:${"a".repeat(64)}": repository path component "Busybox" must be lowercase letters and digits separated by ., _, __ or - (expected [host[:port]/]repository[:tag][@sha256:<64 hex>], e.g. 127.0.0.1:5000/library/busybox@sha256:…)`,
+                ],
+            },
+            {
+                name: "base image with a URL scheme",
+                change: (r) => (r.models[0].baseImage = `oci://ghcr.io/library/busybox@sha256:${"a".repeat(64)}`),
+                expected: [
+                    `models[0].baseImage is not a valid image reference: invalid image reference "oci://ghcr.io/library/busybox@sha256:${"a".repeat(64)}": remove the URL scheme (oci://, https://) (expected [host[:port]/]repository[:tag][@sha256:<64 hex>], e.g. 127.0.0.1:5000/library/busybox@sha256:…)`,
+                ],
+            },
+            {
                 name: "plain HTTP to a non-local registry without insecure",
                 change: (r) => (r.registry = { host: "registry.example.com", repositoryPrefix: "ml", plainHttp: true }),
                 expected: [
