@@ -109,7 +109,8 @@ export const EMPTY_TRUSTED_ROOT = '{"mediaType":"application/vnd.dev.sigstore.tr
  * `cosign verify` flags (everything but `--key` and the image) that accept exactly what the
  * generated Kyverno policy accepts: `--insecure-ignore-tlog` iff the IVP sets `insecureIgnoreTlog`,
  * the bundle format iff signatures are bundles. `trustedRoot` (a file with `EMPTY_TRUSTED_ROOT`)
- * is needed for offline bundles only.
+ * is used for offline verification of either format: without one, cosign ≥2.6 fetches Sigstore's
+ * trusted root over the network (TUF) even when it will not use it, and fails for bundles.
  */
 export function cosignVerifyArgs(
     signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">,
@@ -120,7 +121,7 @@ export function cosignVerifyArgs(
     return [
         ...(v.ignoreTlog ? ["--insecure-ignore-tlog=true"] : []),
         `--new-bundle-format=${v.newBundleFormat}`,
-        ...(v.newBundleFormat && v.ignoreTlog && opts.trustedRoot ? [`--trusted-root=${opts.trustedRoot}`] : []),
+        ...(v.ignoreTlog && opts.trustedRoot ? [`--trusted-root=${opts.trustedRoot}`] : []),
         ...cosignRegistryFlags(registry),
     ];
 }

@@ -93,13 +93,9 @@ function sign(outputsFile: string): void {
 
 function verify(outputsFile: string, pub: string, reference: string): never {
     const o: Outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
-    // cosignVerifyArgs gives --trusted-root for offline bundles only; for legacy signatures cosign
-    // would still try to fetch Sigstore's TUF root over the network (and warn when it cannot). The
-    // empty trusted root keeps it on 127.0.0.1; nothing in it is used with a key and no tlog.
     const trustedRoot = path.join(path.dirname(path.resolve(outputsFile)), "empty-trusted-root.json");
     fs.writeFileSync(trustedRoot, EMPTY_TRUSTED_ROOT);
     const flags = cosignVerifyArgs(o.signing, o.registry, { trustedRoot });
-    if (!flags.some((f) => f.startsWith("--trusted-root="))) flags.push(`--trusted-root=${trustedRoot}`);
     const args = ["verify", `--key=${pub}`, ...flags, reference];
     const r = spawnSync("cosign", args, { encoding: "utf8", timeout: 60_000 });
     const why = (r.stderr || "").split("\n").filter((l) => /^Error|verified against/i.test(l.trim())).slice(0, 2).join(" | ");

@@ -65,6 +65,13 @@ describe("release/signing", () => {
             expect(cosignVerifyArgs(s, {}, { trustedRoot: "/tmp/tr.json" })).to.deep.equal(["--new-bundle-format=true"]);
             expect(kyvernoCtlog(s)).to.deep.equal({ insecureIgnoreTlog: false, insecureIgnoreSCT: true });
         });
+        it("offline legacy takes the empty trusted root too (else cosign fetches Sigstore's over the network)", () => {
+            expect(cosignVerifyArgs(signing(), {}, { trustedRoot: "/tmp/tr.json" })).to.deep.equal([
+                "--insecure-ignore-tlog=true",
+                "--new-bundle-format=false",
+                "--trusted-root=/tmp/tr.json",
+            ]);
+        });
         it("offline bundle takes the empty trusted root", () => {
             expect(cosignVerifyArgs(signing({ signatureFormat: "bundle" }), {}, { trustedRoot: "/tmp/tr.json" })).to.deep.equal([
                 "--insecure-ignore-tlog=true",
