@@ -413,6 +413,10 @@ export const signingSchema = z
                 error: (iss) => `must be "legacy" (.sig tag, cosign v2) or "bundle" (Sigstore bundle, cosign v3), got ${JSON.stringify(iss.input)}`,
             })
             .default("legacy"),
+        /** Major version of the `cosign` on PATH where `pulumi up` runs: v3 needs other flags for the same result (UPSTREAM: offline signing). */
+        cosignVersion: z
+            .union([z.literal(2), z.literal(3)], { error: "must be 2 or 3: the major version of the cosign CLI that signs (`cosign version`)" })
+            .default(2),
     })
     .superRefine((sig, ctx) => addIssues(ctx, signingIssues(sig)));
 export type SigningConfig = z.infer<typeof signingSchema>;

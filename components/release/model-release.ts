@@ -13,7 +13,7 @@ import { ImageSignature } from "./image-signature";
 import { buildInferenceService, canaryState, CanaryState, inferenceServiceInputFor, KubernetesObject, PROVENANCE_ANNOTATIONS } from "./inference-service";
 import { ManifestBundle, ManifestBundleComposer } from "./manifest-bundle";
 import { ModelImage, ModelImageComposer } from "./model-image";
-import { CosignMajor, signatureLocation } from "./signing";
+import { signatureLocation } from "./signing";
 
 export interface ModelReleaseArgs {
     model: ModelConfig;
@@ -33,7 +33,6 @@ export interface ModelReleaseArgs {
     modelcarUid?: number;
     /** Whatever installs Argo CD, KServe and Kyverno in this stack: the Application waits for it. */
     platformDependencies?: pulumi.Input<pulumi.Resource>[];
-    cosignMajor?: CosignMajor;
     /** Test seams; default the OCI engine's composers. */
     composeModelImage?: ModelImageComposer;
     composeManifestBundle?: ManifestBundleComposer;
@@ -243,7 +242,7 @@ export class ModelRelease extends pulumi.ComponentResource {
                               registry,
                               registryPassword: secrets.registryPassword,
                               signingKeyPassword: secrets.signingKeyPassword,
-                              cosignMajor: args.cosignMajor,
+                              cosignMajor: args.signing.cosignVersion,
                               push: img.push,
                           },
                           { parent: this },

@@ -29,6 +29,7 @@ describe("validateStackConfig", () => {
                 publicKey: testPublicKeyPem,
                 transparencyLog: false,
                 signatureFormat: "legacy",
+                cosignVersion: 2,
             });
             expect(cfg.platform.kserve).to.deep.include({ version: "v0.20.0", deploymentMode: "Knative", chartRepository: "oci://ghcr.io/kserve/charts" });
             expect(cfg.platform.kserve.modelcar).to.deep.equal({ uid: 1010, cpu: "10m", memory: "15Mi" });
@@ -133,6 +134,11 @@ describe("validateStackConfig", () => {
                 expected: [
                     `models[0].baseImage is not a valid image reference: invalid image reference "Busybox@sha256:${"a".repeat(64)}": repository path component "Busybox" must be lowercase letters and digits separated by ., _, __ or - (expected [host[:port]/]repository[:tag][@sha256:<64 hex>], e.g. 127.0.0.1:5000/library/busybox@sha256:…)`,
                 ],
+            },
+            {
+                name: "unknown cosign major version",
+                change: (r) => (r.signing.cosignVersion = 4),
+                expected: ["signing.cosignVersion must be 2 or 3: the major version of the cosign CLI that signs (`cosign version`)"],
             },
             {
                 name: "base image with a URL scheme",

@@ -68,7 +68,7 @@ function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>,
         kubernetes: {},
         platform: { kserve: { deploymentMode: "Knative" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],
         registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, ...(username ? { username } : {}) },
-        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", ...signing } as SigningConfig,
+        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, ...signing } as SigningConfig,
         models: [],
     };
 }

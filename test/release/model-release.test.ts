@@ -299,6 +299,16 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
         });
     }
 
+    it("signing.cosignVersion 3: the cosign Command carries the v3 flags for the same offline legacy signature", async () => {
+        const config = stackConfig("dev");
+        const v3 = { ...config, signing: { ...config.signing, cosignVersion: 3 as const } };
+        const { provenance } = await release(v3, stableOnly(config.models[0]));
+        expect(recorder.named("iris-v1-cosign").inputs.create).to.equal(
+            "set -eu\ncosign sign --yes --key=cosign.key --new-bundle-format=false --use-signing-config=false --tlog-upload=false " +
+                `--allow-http-registry=true --allow-insecure-registry=true ${provenance.stable.image}`,
+        );
+    });
+
     it("signing off (only when the stack says so): no signature resources, the push records signing.enabled false", async () => {
         const config = stackConfig("dev");
         const off = { ...config, signing: { ...config.signing, enabled: false } };

@@ -18,6 +18,7 @@ const signing = (over: Partial<SigningConfig> = {}): SigningConfig => ({
     publicKey: "cosign.pub",
     transparencyLog: false,
     signatureFormat: "legacy",
+    cosignVersion: 2,
     ...over,
 });
 
