@@ -22,8 +22,8 @@ import { freePort, LocalRegistry, requireTool, seedBusyboxBase, startRegistry, R
 import { publishRecipe } from "../../components/oci/publish";
 import { composeModelImage } from "../../components/oci";
 import type { ModelConfig, SigningConfig, StackConfig } from "../../components/config/schema";
-import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, ModelRelease, ModelImageComposer } from "../../components/release";
-import { installReleaseMocks, projectDir, reveal } from "../release/support";
+import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, ModelImageComposer } from "../../components/release";
+import { declareRelease, installReleaseMocks, reveal } from "../release/support";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
 if (!(process.env.PATH ?? "").split(":").includes(cacheBin)) process.env.PATH = `${cacheBin}:${process.env.PATH}`;
@@ -92,23 +92,15 @@ function modelFor(baseImage: string, over: Partial<ModelConfig> = {}): ModelConf
 
 /** Declares the release under mocks; returns the recorded resources and outputs. */
 async function declare(config: StackConfig, model: ModelConfig, composer?: ModelImageComposer) {
-    recorder.reset();
-    const r = new ModelRelease(model.name, {
-        model,
-        registry: config.registry,
-        signing: config.signing,
-        deploymentMode: config.platform.kserve.deploymentMode,
-        argocdNamespace: "argocd",
+    const { r, provenance } = await declareRelease(config, model, {
         secrets: {
             ...(config.registry.username ? { registryPassword: pulumi.secret(REGISTRY_PASSWORD) } : {}),
             signingKeyPassword: pulumi.secret(KEY_PASSWORD),
         },
-        projectDir,
-        ...(composer ? { composeModelImage: composer } : {}),
+        // undefined: the real composer (reads the base image from the registry)
+        composeModelImage: composer,
     });
-    const provenance = (await unwrap(r.provenance)).value;
     const files = (await unwrap(r.bundle.files)).value;
-    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...r.signatures.map((s) => unwrap(s.command.urn))]);
     const inputsOf = (name: string) => recorder.named(name).inputs;
     return { r, provenance, files, inputsOf, recorded: recorder.resources.slice() };
 }

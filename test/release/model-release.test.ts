@@ -4,32 +4,17 @@ import { recorder, unwrap } from "../support/pulumi-mocks";
 import { composeManifestBundle } from "../../components/oci";
 import { buildInferenceService, inferenceServiceInputFor, ModelRelease } from "../../components/release";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
-import { fakeComposeModelImage, installReleaseMocks, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
+import { declareRelease, fakeComposeModelImage, installReleaseMocks, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
 
 const REGISTRY_PASSWORD = "reg-pw-DO-NOT-LEAK-4711";
 const KEY_PASSWORD = "key-pw-DO-NOT-LEAK-0815";
 
-async function release(config: StackConfig, model: ModelConfig, extra: { platformDependencies?: pulumi.Resource[] } = {}) {
-    recorder.reset();
-    const r = new ModelRelease(model.name, {
-        model,
-        registry: config.registry,
-        signing: config.signing,
-        deploymentMode: config.platform.kserve.deploymentMode,
-        argocdNamespace: config.platform.argocd.namespace,
+function release(config: StackConfig, model: ModelConfig, extra: { platformDependencies?: pulumi.Resource[] } = {}) {
+    return declareRelease(config, model, {
         secrets: { registryPassword: pulumi.secret(REGISTRY_PASSWORD), signingKeyPassword: pulumi.secret(KEY_PASSWORD) },
-        projectDir,
         imagePullSecretName: config.registry.username ? "modelship-registry" : undefined,
-        composeModelImage: fakeComposeModelImage,
         ...extra,
     });
-    const provenance = (await unwrap(r.provenance)).value;
-    await Promise.all([
-        unwrap(r.application.urn),
-        unwrap(r.bundle.push.urn),
-        ...r.signatures.map((s) => unwrap(s.command.urn)),
-    ]);
-    return { r, provenance };
 }
 
 const keys = () => recorder.resources.map((x) => x.key).sort();

@@ -2,7 +2,7 @@
 // and a stack that turns signing off gets the signing-enabled warning.
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { recorder, unwrap } from "../support/pulumi-mocks";
+import { recorder } from "../support/pulumi-mocks";
 import { runResourcePolicy } from "../support/policy-harness";
 import { requireModelSigningEnabled } from "../../policy/require-model-signing-enabled";
 import { requireProvenanceAnnotations } from "../../policy/require-provenance-annotations";
@@ -10,25 +10,13 @@ import { requireDigestPinnedStorageUri } from "../../policy/require-digest-pinne
 import { requireDigestPinnedArgocdSource } from "../../policy/require-digest-pinned-argocd-source";
 import { requireArgocdAutomatedSync } from "../../policy/require-argocd-automated-sync";
 import { limitCanaryTraffic } from "../../policy/limit-canary-traffic";
-import { ModelRelease } from "../../components/release";
 import type { StackConfig } from "../../components/config/schema";
-import { fakeComposeModelImage, installReleaseMocks, projectDir, reveal, stackConfig } from "./support";
+import { declareRelease, installReleaseMocks, reveal, stackConfig } from "./support";
 
 async function recordRelease(config: StackConfig) {
     recorder.reset();
     const model = { ...config.models[0], provenance: { ...config.models[0].provenance, sourceRevision: "0123abc" } };
-    const r = new ModelRelease(model.name, {
-        model,
-        registry: config.registry,
-        signing: config.signing,
-        deploymentMode: config.platform.kserve.deploymentMode,
-        argocdNamespace: "argocd",
-        secrets: { signingKeyPassword: pulumi.secret("pw") },
-        projectDir,
-        composeModelImage: fakeComposeModelImage,
-    });
-    await unwrap(r.provenance);
-    await unwrap(r.application.urn);
+    await declareRelease(config, model, { secrets: { signingKeyPassword: pulumi.secret("pw") } });
     return recorder.resources.map((x) => ({ type: x.type, name: x.name, props: reveal(x.inputs) }));
 }
 

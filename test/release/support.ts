@@ -6,10 +6,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { installRecordingMocks, recorder, RecordedResource } from "../support/pulumi-mocks";
-import type { StackConfig } from "../../components/config/schema";
+import { installRecordingMocks, recorder, RecordedResource, unwrap } from "../support/pulumi-mocks";
+import type { ModelConfig, StackConfig } from "../../components/config/schema";
 import { validateStackConfig } from "../../components/config/validate";
-import type { ModelImageComposer } from "../../components/release";
+import { ModelRelease } from "../../components/release";
+import type { ModelImageComposer, ModelReleaseArgs } from "../../components/release";
 
 export const projectDir = path.resolve(__dirname, "../..");
 
@@ -72,4 +73,25 @@ export function reveal(v: any): any {
     if (Array.isArray(v)) return v.map(reveal);
     if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
     return v;
+}
+
+/**
+ * Declares one ModelRelease for `model` from a stack config under mocks (fake composer unless
+ * `over` says otherwise) and waits for its Application, bundle push and signatures to register.
+ */
+export async function declareRelease(config: StackConfig, model: ModelConfig, over: Partial<ModelReleaseArgs> = {}) {
+    recorder.reset();
+    const r = new ModelRelease(model.name, {
+        model,
+        registry: config.registry,
+        signing: config.signing,
+        deploymentMode: config.platform.kserve.deploymentMode,
+        argocdNamespace: config.platform.argocd.namespace,
+        projectDir,
+        composeModelImage: fakeComposeModelImage,
+        ...over,
+    });
+    const provenance = (await unwrap(r.provenance)).value;
+    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...r.signatures.map((s) => unwrap(s.command.urn))]);
+    return { r, provenance };
 }
