@@ -27,6 +27,14 @@ export interface BusyboxBaseOptions {
     tag?: string;
 }
 
+/** The OCI `architecture` of a Node `process.arch`: the image holds this host's busybox binary. */
+export function ociArchitecture(nodeArch: string): string {
+    const names: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
+    const name = names[nodeArch];
+    if (!name) throw new Error(`no OCI architecture for this host (${nodeArch}); build the busybox base image on amd64 or arm64`);
+    return name;
+}
+
 /** Writes the image's root filesystem (busybox + the modelcar applets as symlinks, an empty /tmp) under `dir`. */
 function writeRootfs(dir: string, busyboxBinary: string): void {
     fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
@@ -41,7 +49,7 @@ function writeRootfs(dir: string, busyboxBinary: string): void {
 async function composeBusyboxBase(rootfs: string, registry: string, repository: string, cacheDir: string): Promise<ComposedArtifact> {
     const layer = await directoryLayer(rootfs, { prefix: "", label: "busybox rootfs", cacheDir });
     const config = {
-        architecture: "amd64",
+        architecture: ociArchitecture(process.arch),
         os: "linux",
         created: FIXED_CREATED,
         config: { Env: ["PATH=/bin"], Cmd: ["sh"] },

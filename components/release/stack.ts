@@ -51,7 +51,9 @@ export function declareModelship(
     if (config.registry.username && secrets.registryPassword) {
         const { host, username } = config.registry;
         for (const ns of [...new Set(config.models.map((m) => m.namespace))].sort()) {
-            const namespace = new k8s.core.v1.Namespace(
+            // A patch (server-side apply upsert), not a Namespace: the namespace may exist already
+            // (another team, an earlier Argo CD sync with CreateNamespace=true) and must not clash.
+            const namespace = new k8s.core.v1.NamespacePatch(
                 `models-${ns}`,
                 { metadata: { name: ns } },
                 { dependsOn: platform.readyDependencies, provider: kubernetes },

@@ -43,7 +43,8 @@ describe("release/declareModelship (index.ts): config → Platform → releases 
         const config = stackConfig("prod");
         const { stack } = await declare(config, { registryPassword: "robot-token" });
         const ns = recorder.named("models-models");
-        expect(ns.type).to.equal("kubernetes:core/v1:Namespace");
+        expect(ns.type).to.equal("kubernetes:core/v1:NamespacePatch");
+        expect(ns.inputs.metadata).to.deep.equal({ name: "models" });
         const secret = recorder.named("models-models-modelship-registry");
         expect(secret.inputs.type).to.equal("kubernetes.io/dockerconfigjson");
         expect(secret.inputs.metadata).to.deep.equal({ name: "modelship-registry", namespace: "models" });
