@@ -13,6 +13,9 @@ export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 export const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 export const DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 const MANIFEST_ACCEPT = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST].join(", ");
+/** Registries such as Docker Hub and ghcr.io answer blob GETs with a redirect to their CDN. */
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+const MAX_REDIRECTS = 5;
 
 export interface RegistryConnection {
     /** Overrides Docker's config.json. */
@@ -79,6 +82,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class RegistryClient {
     readonly registry: string;
     private readonly baseUrl: string;
+    /** `scheme://host[:port]` of the registry: the only origin that gets its credentials. */
+    private readonly origin: string;
     private readonly transport: typeof http | typeof https;
     private readonly agent: http.Agent;
     private readonly credentials?: Credentials;
@@ -100,6 +105,7 @@ export class RegistryClient {
         this.transport = secure ? https : http;
         this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
         this.baseUrl = `${secure ? "https" : "http"}://${apiHost(registry)}`;
+        this.origin = new URL(this.baseUrl).origin;
         if (conn.username !== undefined || conn.password !== undefined) {
             if (!conn.username || !conn.password) throw new Error(`registry ${registry}: username and password must be given together`);
             this.credentials = { username: conn.username, password: conn.password };
@@ -385,14 +391,45 @@ export class RegistryClient {
         return new URL(pathOrUrl, this.baseUrl);
     }
 
-    private headersFor(repository: string, extra: Record<string, string>): Record<string, string> {
-        const auth = this.authHeaders.get(repository);
+    /**
+     * Headers for a request to `target`. The registry's credentials go only to the registry's own
+     * origin: an upload Location or a redirect (Docker Hub and ghcr.io send blob GETs to a CDN) may
+     * point elsewhere, and that host must not receive them.
+     */
+    private headersFor(repository: string, extra: Record<string, string>, target: URL): Record<string, string> {
+        const auth = target.origin === this.origin ? this.authHeaders.get(repository) : undefined;
         return { "user-agent": "modelship", ...(auth ? { authorization: auth } : {}), ...extra };
     }
 
-    private sendBuffered(method: string, pathOrUrl: string, repository: string, headers: Record<string, string>, body: Body): Promise<Response> {
+    /** Transport and keep-alive agent for `target` (the pooled agent only for the registry itself). */
+    private transportFor(target: URL): { transport: typeof http | typeof https; agent?: http.Agent } {
+        if (target.origin === this.origin) return { transport: this.transport, agent: this.agent };
+        return { transport: target.protocol === "http:" ? http : https };
+    }
+
+    /** The next URL when `res` redirects a GET/HEAD, undefined otherwise; bounded hops. */
+    private redirectTarget(method: string, status: number, location: string | undefined, from: URL, hop: number): URL | undefined {
+        if ((method !== "GET" && method !== "HEAD") || !REDIRECT_STATUSES.includes(status) || !location) return undefined;
+        if (hop >= MAX_REDIRECTS) {
+            throw new RegistryError(`registry ${this.registry}: more than ${MAX_REDIRECTS} redirects for ${method} ${from.origin}${from.pathname}; check the registry's storage redirect settings`);
+        }
+        return new URL(location, from);
+    }
+
+    private async sendBuffered(method: string, pathOrUrl: string, repository: string, headers: Record<string, string>, body: Body): Promise<Response> {
+        let target = this.url(pathOrUrl);
+        for (let hop = 0; ; hop++) {
+            const res = await this.sendBufferedOnce(method, target, repository, headers, body);
+            const next = this.redirectTarget(method, res.status, res.headers.location, target, hop);
+            if (!next) return res;
+            target = next;
+        }
+    }
+
+    private sendBufferedOnce(method: string, target: URL, repository: string, headers: Record<string, string>, body: Body): Promise<Response> {
         return new Promise((resolve, reject) => {
-            const req = this.transport.request(this.url(pathOrUrl), { method, agent: this.agent, headers: this.headersFor(repository, headers), timeout: this.timeoutMs });
+            const { transport, agent } = this.transportFor(target);
+            const req = transport.request(target, { method, agent, headers: this.headersFor(repository, headers, target), timeout: this.timeoutMs });
             req.on("timeout", () => req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })));
             req.on("error", reject);
             req.on("response", (res) => {
@@ -403,22 +440,30 @@ export class RegistryClient {
     }
 
     private openStream(method: string, pathOrUrl: string, repository: string): Promise<http.IncomingMessage> {
-        const attemptOnce = () =>
+        const attemptOnce = (target: URL) =>
             new Promise<http.IncomingMessage>((resolve, reject) => {
-                const req = this.transport.request(this.url(pathOrUrl), { method, agent: this.agent, headers: this.headersFor(repository, {}), timeout: this.timeoutMs });
+                const { transport, agent } = this.transportFor(target);
+                const req = transport.request(target, { method, agent, headers: this.headersFor(repository, {}, target), timeout: this.timeoutMs });
                 req.on("timeout", () => req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })));
                 req.on("error", reject);
                 req.on("response", resolve);
                 req.end();
             });
         return (async () => {
-            let res = await attemptOnce();
+            let target = this.url(pathOrUrl);
+            let res = await attemptOnce(target);
             if (res.statusCode === 401) {
                 const body = await readAll(res);
                 await this.authenticate({ status: 401, headers: res.headers, body }, repository);
-                res = await attemptOnce();
+                res = await attemptOnce(target);
             }
-            return res;
+            for (let hop = 0; ; hop++) {
+                const next = this.redirectTarget(method, res.statusCode ?? 0, res.headers.location, target, hop);
+                if (!next) return res;
+                res.resume(); // drain the redirect's body
+                target = next;
+                res = await attemptOnce(target);
+            }
         })();
     }
 
@@ -432,7 +477,9 @@ export class RegistryClient {
                 req.destroy();
                 reject(err);
             };
-            const req = this.transport.request(this.url(pathOrUrl), { method, agent: this.agent, headers: this.headersFor(repository, headers), timeout: this.timeoutMs });
+            const target = this.url(pathOrUrl);
+            const { transport, agent } = this.transportFor(target);
+            const req = transport.request(target, { method, agent, headers: this.headersFor(repository, headers, target), timeout: this.timeoutMs });
             req.on("timeout", () => fail(Object.assign(new Error("upload timed out"), { code: "ETIMEDOUT" })));
             req.on("error", fail);
             req.on("response", (res) => {

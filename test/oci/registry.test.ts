@@ -1,5 +1,6 @@
 // RegistryClient against small in-process HTTP servers: the waits that must stay bounded.
 import { expect } from "chai";
+import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { plainTextRealmProblem, RegistryClient } from "../../components/oci/registry";
@@ -98,6 +99,52 @@ describe("oci: registry client waits", () => {
                 client(registry, { plainHttp: true, timeoutMs: 2000 }).manifestExists("models/iris", "v1"),
                 /registry 127\.0\.0\.1:\d+: token service http:\/\/127\.0\.0\.1:\d+\/token answered with something that is not JSON/,
             );
+        });
+    });
+
+    describe("redirects (Docker Hub and ghcr.io send blob GETs to a CDN)", () => {
+        const blob = Buffer.from("model bytes behind a CDN");
+        const digest = "sha256:" + crypto.createHash("sha256").update(blob).digest("hex");
+        const basic = "Basic " + Buffer.from("bot:s3cret-token").toString("base64");
+
+        /** A Basic-auth registry that redirects blob GETs to `cdn`; the CDN records the auth it saw. */
+        async function registryWithCdn(): Promise<{ registry: string; cdnSawAuth: (string | undefined)[] }> {
+            const cdnSawAuth: (string | undefined)[] = [];
+            const cdn = await serve((req, res) => {
+                cdnSawAuth.push(req.headers.authorization);
+                res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(blob.length) }).end(blob);
+            });
+            const registry = await serve((req, res) => {
+                if (req.headers.authorization !== basic) {
+                    res.writeHead(401, { "www-authenticate": 'Basic realm="registry"' }).end();
+                    return;
+                }
+                res.writeHead(307, { location: `http://${cdn}/blobs/${digest}?signature=abc` }).end();
+            });
+            return { registry, cdnSawAuth };
+        }
+
+        it("getBlob follows the redirect and never sends the registry's credentials to the other host", async function () {
+            this.timeout(5000);
+            const { registry, cdnSawAuth } = await registryWithCdn();
+            const got = await client(registry, { plainHttp: true, username: "bot", password: "s3cret-token" }).getBlob("library/busybox", digest);
+            expect(got.equals(blob)).to.equal(true);
+            expect(cdnSawAuth).to.deep.equal([undefined]);
+        });
+
+        it("streamBlob follows it too", async function () {
+            this.timeout(5000);
+            const { registry, cdnSawAuth } = await registryWithCdn();
+            const chunks: Buffer[] = [];
+            for await (const c of client(registry, { plainHttp: true, username: "bot", password: "s3cret-token" }).streamBlob("library/busybox", digest)) chunks.push(c);
+            expect(Buffer.concat(chunks).equals(blob)).to.equal(true);
+            expect(cdnSawAuth).to.deep.equal([undefined]);
+        });
+
+        it("a redirect loop ends with a message naming the registry", async function () {
+            this.timeout(5000);
+            const registry = await serve((req, res) => res.writeHead(302, { location: req.url ?? "/" }).end());
+            await expectRejection(client(registry, { plainHttp: true }).getBlob("library/busybox", digest), /registry 127\.0\.0\.1:\d+: more than 5 redirects for GET/);
         });
     });
 });
