@@ -30,7 +30,10 @@ export function credentialsFromDockerConfig(registry: string, configPath = docke
         parsed = JSON.parse(fs.readFileSync(configPath, "utf8"));
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw new Error(`cannot read Docker credentials from ${configPath}: ${(err as Error).message}; fix the file or set the registry password explicitly`);
+        // Only the error class: a JSON.parse message quotes the text around the error, which here
+        // may be a base64 user:password.
+        const why = err instanceof SyntaxError ? "it is not valid JSON" : ((err as NodeJS.ErrnoException).code ?? "unreadable");
+        throw new Error(`cannot read Docker credentials from ${configPath}: ${why}; fix the file or set the registry password explicitly`);
     }
     // Keys appear as bare hosts or URLs; Docker Hub historically as https://index.docker.io/v1/.
     const wanted = registry === DOCKER_HUB ? [DOCKER_HUB, "index.docker.io", "registry-1.docker.io"] : [registry];

@@ -80,4 +80,18 @@ describe("oci: credentials from Docker's config.json", () => {
             `${file} names the credential helper "nonexistent-helper", but docker-credential-nonexistent-helper is not on PATH; install it, or set the registry username and password explicitly`,
         );
     });
+
+    it("a malformed config.json is reported without quoting any of it (it holds base64 credentials)", () => {
+        const file = path.join(dir, "config.json");
+        const secret = Buffer.from("alice:hunter2-DO-NOT-LEAK").toString("base64");
+        fs.writeFileSync(file, `{"auths":{"ghcr.io":{"auth":"${secret}"}} oops`);
+        let message = "";
+        try {
+            credentialsFromDockerConfig("ghcr.io", file);
+        } catch (err) {
+            message = (err as Error).message;
+        }
+        expect(message).to.equal(`cannot read Docker credentials from ${file}: it is not valid JSON; fix the file or set the registry password explicitly`);
+        expect(message).not.to.contain(secret.slice(0, 8));
+    });
 });
