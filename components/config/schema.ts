@@ -161,9 +161,6 @@ export function modelIssues(m: Loose): ConfigIssue[] {
     if (canary && typeof m.version === "string" && canary.version === m.version) {
         issues.push({ path: ["canary", "version"], message: `must differ from the stable version "${m.version}": give the candidate its own version, e.g. "v2"` });
     }
-    if (m.builder === "docker" && m.dockerfile === undefined) {
-        issues.push({ path: ["dockerfile"], message: 'is required when builder is "docker": set the path of the Dockerfile, or use builder "daemonless"' });
-    }
     if (m.builder !== "docker" && m.dockerfile !== undefined) {
         issues.push({ path: ["dockerfile"], message: 'is only used with builder "docker": set builder: docker, or remove dockerfile' });
     }
@@ -171,6 +168,31 @@ export function modelIssues(m: Loose): ConfigIssue[] {
 }
 
 /** Checks that span sections: unique model names; Argo CD with OCI sources; Standard-mode canaries need KServe v0.20+. */
+/**
+ * Rendering to a directory writes every object as plain YAML, Secrets included (the Kubernetes
+ * provider does not encrypt them). Refused while the stack would render one: registry credentials
+ * (pull Secrets, Argo CD credentials, Kyverno's registry Secret) or Argo CD (its redis password).
+ */
+export function renderIssues(kubernetes: unknown, registry: unknown, platform: unknown): ConfigIssue[] {
+    const dir = isLoose(kubernetes) ? kubernetes.renderYamlToDirectory : undefined;
+    if (typeof dir !== "string" || dir === "") return [];
+    const reasons: string[] = [];
+    if (isLoose(registry) && typeof registry.username === "string" && registry.username !== "") {
+        reasons.push("registry.username is set (pull Secrets and registry credentials for Argo CD and Kyverno)");
+    }
+    const argocd = isLoose(platform) && isLoose(platform.argocd) ? platform.argocd : {};
+    if (argocd.enabled !== false) {
+        reasons.push("platform.argocd is enabled (its redis password)");
+    }
+    if (reasons.length === 0) return [];
+    return [
+        {
+            path: ["kubernetes", "renderYamlToDirectory"],
+            message: `writes every Kubernetes object to ${dir} as plain YAML, Secrets in clear text, and this stack would render secrets: ${reasons.join("; ")}; apply to a cluster instead (remove renderYamlToDirectory), or render a stack without them`,
+        },
+    ];
+}
+
 export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const list = Array.isArray(models) ? models : [];
@@ -488,7 +510,7 @@ export const modelSchema = z
         provenance: provenanceSchema.default({}),
         /** `daemonless` (default, digest known at preview) or `docker` (@pulumi/docker Image, custom Dockerfile). */
         builder: z
-            .enum(["daemonless", "docker"], { error: '"daemonless" (default, digest known at preview) or "docker" (needs dockerfile)' })
+            .enum(["daemonless", "docker"], { error: '"daemonless" (default, digest known at preview) or "docker" (@pulumi/docker with your dockerfile or a generated one; needs a Docker daemon)' })
             .default("daemonless"),
         dockerfile: requiredString("the Dockerfile path").optional(),
     })
@@ -522,7 +544,7 @@ export const stackConfigSchema = z
         signing: signingSchema.prefault({}),
         models: z.array(modelSchema, { error: "must be a list of models" }).default([]),
     })
-    .superRefine((cfg, ctx) => addIssues(ctx, stackIssues(cfg.platform, cfg.models)));
+    .superRefine((cfg, ctx) => addIssues(ctx, [...stackIssues(cfg.platform, cfg.models), ...renderIssues(cfg.kubernetes, cfg.registry, cfg.platform)]));
 
 /** Secrets are separate config keys so they stay Pulumi secrets; here only whether each is present. */
 export interface SecretPresence {

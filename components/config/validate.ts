@@ -1,7 +1,7 @@
 // Turns the zod schema's issues into problems a person can act on: one per problem, every problem at
 // once, each with its path ("models[1].baseImage") and the fix. Pure: no Pulumi imports.
 import { z } from "zod";
-import { ConfigIssue, modelIssues, registryIssues, SecretPresence, signingIssues, StackConfig, stackConfigSchema, stackIssues } from "./schema";
+import { ConfigIssue, modelIssues, registryIssues, renderIssues, SecretPresence, signingIssues, StackConfig, stackConfigSchema, stackIssues } from "./schema";
 
 export interface ConfigProblem {
     /** Where the problem is, e.g. `models[1].baseImage` or `registryPassword`. */
@@ -219,6 +219,7 @@ function rawCrossFieldIssues(raw: Record<string, unknown>): ConfigIssue[] {
         });
     }
     out.push(...stackIssues(raw.platform, raw.models));
+    out.push(...renderIssues(raw.kubernetes, raw.registry, raw.platform));
     return out;
 }
 

@@ -33,6 +33,8 @@ export interface ModelImageArgs {
     builder?: "daemonless" | "docker";
     /** docker builder: the Dockerfile; default a generated modelcar Dockerfile. */
     dockerfile?: string;
+    /** docker builder: generated Dockerfiles go to `<projectDir>/.modelship/dockerfiles` (gitignored). Default the working directory. */
+    projectDir?: string;
     /** docker builder: uid the modelcar runs as (KServe's `uidModelcar`), owner of /models. Default 1010. */
     modelcarUid?: number;
     /** Default `composeModelImage` from components/oci. */
@@ -130,7 +132,7 @@ function declareDockerImage(parent: pulumi.Resource, name: string, args: ModelIm
     let dockerfile = args.dockerfile;
     if (!dockerfile) {
         // A generated Dockerfile lives outside the build context, named by model and version.
-        const dir = path.resolve(".modelship", "dockerfiles");
+        const dir = path.resolve(args.projectDir ?? process.cwd(), ".modelship", "dockerfiles");
         dockerfile = path.join(dir, `${args.modelName}-${args.version}.Dockerfile`);
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(dockerfile, modelcarDockerfile(args.baseImage, args.modelcarUid));

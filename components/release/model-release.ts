@@ -147,6 +147,7 @@ export function declareModelImages(name: string, args: ModelArtifactsArgs, paren
                 signing,
                 builder: model.builder,
                 dockerfile: model.dockerfile ? path.resolve(projectDir, model.dockerfile) : undefined,
+                projectDir,
                 modelcarUid: args.modelcarUid,
                 composer: args.composeModelImage,
             },

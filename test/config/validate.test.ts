@@ -287,11 +287,32 @@ describe("validateStackConfig", () => {
                 expected: ["platform.knative.chart is not supported yet: modelship installs Knative Serving and Kourier from their release manifests; remove it (use knative.manifestBaseUrl for a mirror)"],
             },
             {
-                name: "docker builder without a Dockerfile",
-                change: (r) => (r.models[0].builder = "docker"),
-                expected: ['models[0].dockerfile is required when builder is "docker": set the path of the Dockerfile, or use builder "daemonless"'],
+                name: "rendering to a directory while the stack has registry credentials (Secrets would be plain YAML)",
+                change: (r) => {
+                    r.kubernetes = { renderYamlToDirectory: "out/dev" };
+                    r.platform = { argocd: { enabled: false } };
+                    r.registry = { host: "ghcr.io", repositoryPrefix: "acme/models", username: "bot" };
+                },
+                secrets: allSecrets,
+                expected: [
+                    "kubernetes.renderYamlToDirectory writes every Kubernetes object to out/dev as plain YAML, Secrets in clear text, and this stack would render secrets: registry.username is set (pull Secrets and registry credentials for Argo CD and Kyverno); apply to a cluster instead (remove renderYamlToDirectory), or render a stack without them",
+                ],
+            },
+            {
+                name: "rendering to a directory with Argo CD on (its redis password)",
+                change: (r) => (r.kubernetes = { renderYamlToDirectory: "out/dev" }),
+                expected: [
+                    "kubernetes.renderYamlToDirectory writes every Kubernetes object to out/dev as plain YAML, Secrets in clear text, and this stack would render secrets: platform.argocd is enabled (its redis password); apply to a cluster instead (remove renderYamlToDirectory), or render a stack without them",
+                ],
             },
         ];
+
+        it("builder docker without a dockerfile is valid: modelship generates the modelcar Dockerfile", () => {
+            const raw = validRaw();
+            raw.models[0].builder = "docker";
+            const result = validateStackConfig(raw, noSecrets);
+            expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
+        });
 
         for (const c of cases) {
             it(c.name, () => {
