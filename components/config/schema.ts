@@ -128,7 +128,7 @@ export function registryIssues(r: Loose): ConfigIssue[] {
         return [
             {
                 path: ["plainHttp"],
-                message: `is only allowed for localhost, 127.0.0.1 or [::1], not "${r.host}": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry`,
+                message: `is only allowed for a loopback registry (localhost, 127.0.0.0/8, [::1]), not "${r.host}": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry`,
             },
         ];
     }
@@ -389,7 +389,7 @@ export const registrySchema = z
         repositoryPrefix: requiredString('the repository prefix, e.g. "modelship" or "my-org/models"').regex(repositoryPathPattern, {
             error: 'must be a lowercase repository path without leading or trailing "/", e.g. "my-org/models"',
         }),
-        /** Plain HTTP. Allowed for localhost/127.0.0.1 only, unless `insecure` is also set. */
+        /** Plain HTTP. Allowed for a loopback registry only (localhost, 127.0.0.0/8, [::1]), unless `insecure` is also set. */
         plainHttp: bool().default(false),
         /** Explicit acknowledgement that a non-local registry is reached without TLS. */
         insecure: bool().default(false),

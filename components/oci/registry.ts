@@ -98,7 +98,7 @@ export class RegistryClient {
     constructor(registry: string, conn: RegistryConnection = {}) {
         this.registry = registry;
         if (conn.plainHttp && !isLoopbackHost(registry) && !conn.insecure) {
-            throw new Error(`registry ${registry}: plainHttp is only allowed for localhost/127.0.0.1; set insecure: true as well to reach another host without TLS`);
+            throw new Error(`registry ${registry}: plainHttp is only allowed for a loopback registry (localhost, 127.0.0.0/8, [::1]); set insecure: true as well to reach another host without TLS`);
         }
         const secure = !conn.plainHttp;
         this.insecure = conn.insecure ?? false;

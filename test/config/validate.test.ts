@@ -151,7 +151,7 @@ describe("validateStackConfig", () => {
                 name: "plain HTTP to a non-local registry without insecure",
                 change: (r) => (r.registry = { host: "registry.example.com", repositoryPrefix: "ml", plainHttp: true }),
                 expected: [
-                    'registry.plainHttp is only allowed for localhost, 127.0.0.1 or [::1], not "registry.example.com": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry',
+                    'registry.plainHttp is only allowed for a loopback registry (localhost, 127.0.0.0/8, [::1]), not "registry.example.com": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry',
                 ],
             },
             {
@@ -159,7 +159,7 @@ describe("validateStackConfig", () => {
                 name: "plain HTTP to a *.localhost name, which the registry client does not treat as loopback",
                 change: (r) => (r.registry = { host: "models.localhost:5000", repositoryPrefix: "ml", plainHttp: true }),
                 expected: [
-                    'registry.plainHttp is only allowed for localhost, 127.0.0.1 or [::1], not "models.localhost:5000": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry',
+                    'registry.plainHttp is only allowed for a loopback registry (localhost, 127.0.0.0/8, [::1]), not "models.localhost:5000": serve the registry over TLS, or set registry.insecure: true to accept plain HTTP to a non-local registry',
                 ],
             },
             {

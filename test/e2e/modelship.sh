@@ -137,7 +137,7 @@ policy_args=(--policy-pack "$repo/policy" --policy-pack-config "$policy_config")
 preview_events() { # LOGNAME [args]: streaming JSON preview with the policy pack; sets preview_rc
   local name=$1; shift
   set +e
-  PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true timeout 300 pulumi preview --json --non-interactive "${policy_args[@]}" "$@" \
+  PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true timeout "${E2E_PULUMI_TIMEOUT:-300}" pulumi preview --json --non-interactive "${policy_args[@]}" "$@" \
     >"$run_dir/$name.jsonl" 2>"$run_dir/$name.stderr"
   preview_rc=$?
   set -e
@@ -164,7 +164,7 @@ mstep "2 up"
 writes_before=$(grep -cE '"(PUT|POST|PATCH) /v2/' "$run_dir/registry/access.log" || true)
 p up up --yes --skip-preview "${policy_args[@]}"
 sed -n '/^Resources:/,/^$/p' "$run_dir/up.log" | grep -E '[0-9]+ ' | sed 's/^ */   up: /' || true
-pulumi stack output --json --show-secrets >"$run_dir/outputs.json"
+timeout 60 pulumi stack output --json --show-secrets >"$run_dir/outputs.json"
 writes_up=$(( $(grep -cE '"(PUT|POST|PATCH) /v2/' "$run_dir/registry/access.log" || true) - writes_before ))
 node -e '
   const fs = require("fs"), { execFileSync } = require("child_process");
@@ -194,7 +194,7 @@ echo "   registry write requests during up: $writes_up; storage $(du -sb "$run_d
 # --- 3. sign + verify -------------------------------------------------------------------------------
 if [ "$program" = partial ]; then
   mstep "3 sign (cosign line of ImageSignature, run by the script: command provider blocked)"
-  (cd "$project" && E2E_SIGNING_KEY_PASSWORD="$(pulumi config get modelship:signingKeyPassword)" \
+  (cd "$project" && E2E_SIGNING_KEY_PASSWORD="$(timeout 60 pulumi config get modelship:signingKeyPassword)" \
      node -r "$repo/node_modules/ts-node/register/transpile-only" "$repo/test/e2e/e2e-tool.ts" sign "$run_dir/outputs.json") \
     || die "signing"
 else

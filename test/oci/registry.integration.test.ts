@@ -297,7 +297,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const unknownBase = `${registry.host}/library/busybox@sha256:${"0".repeat(64)}`;
         await expectRejection(compose(dir, { baseImage: unknownBase }), new RegExp(`base image .*busybox@sha256:0{64} not found`));
         await expectRejection(compose(dir, { baseImage: `${registry.host}/library/busybox:seed` }), /baseImage ".*busybox:seed" must be pinned by digest/);
-        expect(() => new RegistryClient("registry.example.com", { plainHttp: true })).to.throw(/plainHttp is only allowed for localhost.*insecure/);
+        expect(() => new RegistryClient("registry.example.com", { plainHttp: true })).to.throw(/plainHttp is only allowed for a loopback registry \(localhost, 127\.0\.0\.0\/8, \[::1\]\); set insecure/);
         const client = new RegistryClient(registry.host, conn);
         try {
             await expectRejection(client.getBlob("models/iris", `sha256:${"1".repeat(64)}`), /not found \(404\)/);
