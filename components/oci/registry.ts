@@ -176,6 +176,7 @@ export class RegistryClient {
         let attempt = 0;
         let sent = 0;
         let location: string | undefined;
+        let reauthenticated = false;
         for (;;) {
             try {
                 if (!location) location = await this.startUpload(repository);
@@ -188,6 +189,11 @@ export class RegistryClient {
                 if (err instanceof DigestMismatch) {
                     if (location) await this.request("DELETE", location, { repository, ok: [204, 404, 400, 405] }).catch(() => undefined);
                     throw new RegistryError(opts.mismatchMessage ? opts.mismatchMessage(err.actual) : err.message, undefined, "DIGEST_INVALID");
+                }
+                if ((err as { reauthenticated?: boolean }).reauthenticated && !reauthenticated) {
+                    reauthenticated = true;
+                    location = undefined;
+                    continue;
                 }
                 const status = (err as RegistryError).status;
                 // Errors that already went through request()'s own retries are not retried again.
@@ -225,6 +231,12 @@ export class RegistryClient {
         const meter = new ProgressMeter(descriptor, opts.onProgress);
         const body = verifyingStream(source(), descriptor, 0, meter);
         const res = await this.sendStream("PUT", url, repository, { "content-type": "application/octet-stream", "content-length": String(descriptor.size) }, body);
+        if (res.status === 401) {
+            // A token that expired while the bytes streamed (short-lived registry tokens, large
+            // models): get a fresh one and let uploadBlob start the blob again, once.
+            await this.authenticate(res, repository);
+            throw Object.assign(this.errorFor(401, res.body, `upload of blob ${descriptor.digest}`, repository), { reauthenticated: true });
+        }
         if (res.status !== 201) throw this.errorFor(res.status, res.body, `upload of blob ${descriptor.digest}`, repository);
         checkReturnedDigest(res, descriptor.digest, this.registry);
         meter.finish();

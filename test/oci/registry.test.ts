@@ -147,4 +147,40 @@ describe("oci: registry client waits", () => {
             await expectRejection(client(registry, { plainHttp: true }).getBlob("library/busybox", digest), /registry 127\.0\.0\.1:\d+: more than 5 redirects for GET/);
         });
     });
+
+    it("a token that expires during a monolithic upload is renewed and the blob sent again, once", async function () {
+        this.timeout(5000);
+        const blob = Buffer.from("weights ".repeat(1000));
+        const digest = "sha256:" + crypto.createHash("sha256").update(blob).digest("hex");
+        let tokensIssued = 0;
+        const tokenService = await serve((_req, res) => {
+            tokensIssued++;
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: `t${tokensIssued}` }));
+        });
+        const puts: string[] = [];
+        const registry = await serve((req, res) => {
+            const challenge = { "www-authenticate": `Bearer realm="http://${tokenService}/token",service="test"` };
+            const auth = req.headers.authorization ?? "";
+            if (!auth.startsWith("Bearer ")) return void res.writeHead(401, challenge).end();
+            if (req.method === "HEAD") return void res.writeHead(404).end();
+            if (req.method === "POST") return void res.writeHead(202, { location: `/v2/models/iris/blobs/uploads/session-${tokensIssued}` }).end();
+            if (req.method === "PUT") {
+                const chunks: Buffer[] = [];
+                req.on("data", (c: Buffer) => chunks.push(c));
+                req.on("end", () => {
+                    puts.push(`${auth} ${Buffer.concat(chunks).length}`);
+                    // The first token "expires" while the body streams; the second is good.
+                    if (auth === "Bearer t1") return void res.writeHead(401, challenge).end();
+                    res.writeHead(201, { "docker-content-digest": digest }).end();
+                });
+                return;
+            }
+            res.writeHead(405).end();
+        });
+        const sent = await client(registry, { plainHttp: true }).uploadBlob("models/iris", { digest, size: blob.length }, async function* () {
+            yield blob;
+        });
+        expect(sent).to.equal(blob.length);
+        expect(puts).to.deep.equal([`Bearer t1 ${blob.length}`, `Bearer t2 ${blob.length}`]);
+    });
 });
