@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -139,11 +139,31 @@ describe("oci: reproducible layers", () => {
         await expectRejection(walkDirectory("relative/dir", { prefix: "models", label: "model directory" }), /must be an absolute path/);
     });
 
-    it("refuses unreadable files (skipped as root: root reads everything)", async function () {
-        if (process.getuid && process.getuid() === 0) this.skip();
+    it("refuses unreadable files (as root, checked in a child process running as nobody: root reads everything)", async function () {
         const dir = makeModel("m");
         fs.chmodSync(path.join(dir, "model.bin"), 0o000);
-        await expectRejection(walkDirectory(dir, { prefix: "models" }), /model\.bin is not readable/);
+        if (!process.getuid || process.getuid() !== 0) {
+            await expectRejection(walkDirectory(dir, { prefix: "models" }), /model\.bin is not readable/);
+            return;
+        }
+        // The same walk as an unprivileged user (65534, nobody): the tree must be reachable by it.
+        fs.chmodSync(tmp, 0o755);
+        fs.chmodSync(dir, 0o755);
+        const script = [
+            `require(${JSON.stringify(path.resolve(__dirname, "../../components/oci/tar"))})`,
+            `.walkDirectory(${JSON.stringify(dir)}, { prefix: "models" })`,
+            `.then(() => { console.log("accepted"); process.exit(0); }, (e) => { console.log(e.message); process.exit(3); });`,
+        ].join("");
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+            uid: 65534,
+            gid: 65534,
+            cwd: path.resolve(__dirname, "../.."),
+            env: { PATH: process.env.PATH, HOME: "/tmp", TS_NODE_COMPILER_OPTIONS: "{}" },
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        expect(r.stdout, r.stderr).to.match(/model\.bin is not readable/);
+        expect(r.status).to.equal(3);
     });
 
     it("fails the stream when a file changes size after planning", async () => {
