@@ -51,10 +51,21 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
     });
 }
 
-/** What local.Command does with `create` and `environment`. */
-function runLikeLocalCommand(inputs: Record<string, any>): Promise<Run> {
+/** What local.Command does with `create` and `environment` (`env`: the machine's, e.g. which cosign is on PATH). */
+function runLikeLocalCommand(inputs: Record<string, any>, env: Record<string, string> = {}): Promise<Run> {
     const revealed = reveal(inputs);
-    return run("/bin/sh", ["-c", revealed.create], revealed.environment ?? {});
+    return run("/bin/sh", ["-c", revealed.create], { ...env, ...(revealed.environment ?? {}) });
+}
+
+/** A PATH whose `cosign` is cosign v3 (built as `cosign3` by scripts/install-go-tools). */
+function pathWithCosign3(dir: string): Record<string, string> {
+    const bin = path.join(dir, "cosign3-bin");
+    if (!fs.existsSync(bin)) {
+        fs.mkdirSync(bin);
+        const cosign3 = spawnSync("sh", ["-c", "command -v cosign3"], { encoding: "utf8" }).stdout.trim();
+        fs.symlinkSync(cosign3, path.join(bin, "cosign"));
+    }
+    return { PATH: `${bin}:${process.env.PATH}` };
 }
 
 function generateKeyPair(dir: string): { key: string; pub: string } {
@@ -162,17 +173,21 @@ describe("integration: release with the real cosign and a real registry", functi
         );
     }
 
-    for (const format of ["legacy", "bundle"] as const) {
-        it(`${format} signature: made by modelship's Command, verified with the Kyverno-implied flags; another digest fails`, async () => {
-            const config = stackFor(registry.host, `it-${format}`, { key: keys.key, signatureFormat: format });
+    for (const [cosignVersion, format] of [[2, "legacy"], [2, "bundle"], [3, "legacy"], [3, "bundle"]] as const) {
+        it(`cosign v${cosignVersion}, ${format} signature: made by modelship's Command, verified with the Kyverno-implied flags; another digest fails`, async function () {
+            if (cosignVersion === 3) requireTool(this, "cosign3");
+            const env = cosignVersion === 3 ? pathWithCosign3(work) : {};
+            const config = stackFor(registry.host, `it-v${cosignVersion}-${format}`, { key: keys.key, signatureFormat: format, cosignVersion });
             const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
             // pulumi up: push the image (OciArtifact provider), then run the signing Command.
             await publishRecipe(reveal(inputsOf("iris-v1-image")));
-            const signed = await runLikeLocalCommand(inputsOf("iris-v1-cosign"));
+            const version = await run("cosign", ["version"], env);
+            expect(version.stdout + version.stderr).to.match(new RegExp(`GitVersion:\\s+v${cosignVersion}\\.`));
+            const signed = await runLikeLocalCommand(inputsOf("iris-v1-cosign"), env);
             expect(signed.code, signed.stderr).to.equal(0);
             for (const secret of SECRETS) expect(signed.stdout + signed.stderr).not.to.contain(secret);
 
-            const ok = await verify(provenance.stable.image, config.signing);
+            const ok = await verify(provenance.stable.image, config.signing, env);
             expect(ok.code, ok.stderr).to.equal(0);
             expect(JSON.parse(ok.stdout)[0].critical.image["docker-manifest-digest"]).to.equal(provenance.stable.digest);
 
@@ -184,7 +199,7 @@ describe("integration: release with the real cosign and a real registry", functi
             const v2 = await declare(config, modelFor(baseImage, { version: "v2", modelDir: "models/iris/v2" }));
             await publishRecipe(reveal(v2.inputsOf("iris-v2-image")));
             expect(v2.provenance.stable.digest).not.to.equal(provenance.stable.digest);
-            const bad = await verify(v2.provenance.stable.image, config.signing);
+            const bad = await verify(v2.provenance.stable.image, config.signing, env);
             expect(bad.code, "an unsigned digest must not verify").not.to.equal(0);
         });
     }

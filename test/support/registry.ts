@@ -32,7 +32,8 @@ process.on("exit", () => {
 export function requireTool(ctx: Mocha.Context, tool: string): void {
     const found = tool.startsWith("/") ? fs.existsSync(tool) : spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
     if (found) return;
-    const message = `${tool} is not installed (apt-get install docker-registry skopeo busybox-static curl)`;
+    const goBuilt = ["cosign", "cosign3", "oras", "crane"].includes(tool);
+    const message = `${tool} is not installed (${goBuilt ? "bash scripts/install-go-tools builds it into ~/.cache/modelship/bin" : "bash scripts/install-system-packages"})`;
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
     // eslint-disable-next-line no-console
     console.warn(`skipping: ${message}`);
