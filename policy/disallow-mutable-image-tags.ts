@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { globMatches, isOciUri, mutableTagOf, parseImageRef } from "./lib/image-ref";
-import { describeObject, imagesOf, kubernetesObjectsOf, storageUrisOf } from "./lib/kubernetes";
+import { globMatches, mutableTagOf, parseImageRef } from "./lib/image-ref";
+import { referencesOf } from "./lib/kubernetes";
 import { KIND_MODELCAR_IMAGE, OCI_ARTIFACT } from "./lib/types";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
 
@@ -47,16 +47,8 @@ export const disallowMutableImageTags: ResourceValidationPolicy = {
             }
             return;
         }
-        for (const located of kubernetesObjectsOf(args.type, args.props)) {
-            const what = describeObject(args.name, located);
-            for (const { image, path } of imagesOf(located)) {
-                check(`${what}: ${path}`, image);
-            }
-            for (const { uri, path } of storageUrisOf(located)) {
-                if (isOciUri(uri)) {
-                    check(`${what}: ${path}`, uri);
-                }
-            }
+        for (const { where, value } of referencesOf(args.type, args.name, args.props)) {
+            check(where, value);
         }
     },
 };

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { globMatches, isOciUri, parseImageRef, registryAllowed } from "./lib/image-ref";
-import { describeObject, imagesOf, kubernetesObjectsOf, storageUrisOf } from "./lib/kubernetes";
+import { globMatches, parseImageRef, registryAllowed } from "./lib/image-ref";
+import { referencesOf } from "./lib/kubernetes";
 import { isModelImage } from "./lib/model-images";
 import { OCI_ARTIFACT } from "./lib/types";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
@@ -55,16 +55,8 @@ export const restrictImageRegistries: ResourceValidationPolicy = {
                 check(`model image ${args.name}: baseImage`, args.props.baseImage);
             }
         }
-        for (const located of kubernetesObjectsOf(args.type, args.props)) {
-            const what = describeObject(args.name, located);
-            for (const { image, path } of imagesOf(located)) {
-                check(`${what}: ${path}`, image);
-            }
-            for (const { uri, path } of storageUrisOf(located)) {
-                if (isOciUri(uri)) {
-                    check(`${what}: ${path}`, uri);
-                }
-            }
+        for (const { where, value } of referencesOf(args.type, args.name, args.props)) {
+            check(where, value);
         }
     },
 };

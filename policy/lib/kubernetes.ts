@@ -2,6 +2,7 @@
 // resource, or every object in a manifest bundle's `manifests` input — and the images and storage
 // URIs inside them. Pure: the policies, the bench and the tests share it.
 import { KIND_MANIFEST_BUNDLE, OCI_ARTIFACT, WORKLOAD_KINDS } from "./types";
+import { isOciUri } from "./image-ref";
 
 export interface KubeObject {
     apiVersion?: string;
@@ -207,6 +208,29 @@ export function storageUrisOf(located: LocatedObject): StorageUriAt[] {
             if (model && typeof model === "object") {
                 storageUrisIn(model, `${path}.${key}`, out);
             }
+        }
+    }
+    return out;
+}
+
+/** An image or `oci://` storage URI found in a resource's Kubernetes objects, and where it sits. */
+export interface ReferenceAt {
+    /** `<resource> <kind>/<name> (manifests[i]): <path>`, for violation messages. */
+    where: string;
+    value: string;
+}
+
+/**
+ * Every workload image and `oci://` storage URI in the Kubernetes objects of a resource, declared
+ * directly or inside a manifest bundle: what the reference-checking policies look at.
+ */
+export function referencesOf(type: string, resourceName: string, props: Record<string, any>): ReferenceAt[] {
+    const out: ReferenceAt[] = [];
+    for (const located of kubernetesObjectsOf(type, props)) {
+        const what = describeObject(resourceName, located);
+        for (const { image, path } of imagesOf(located)) out.push({ where: `${what}: ${path}`, value: image });
+        for (const { uri, path } of storageUrisOf(located)) {
+            if (isOciUri(uri)) out.push({ where: `${what}: ${path}`, value: uri });
         }
     }
     return out;
