@@ -1,10 +1,10 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { modelImagesOf } from "./lib/model-images";
-import { LOCAL_COMMAND } from "./lib/types";
+import { IMAGE_SIGNATURE } from "./lib/types";
 import { describePolicy, settingsOf } from "./lib/settings";
 
 export interface SignatureSettings {
-    /** The signing Command's `create` must mention cosign (a different signer needs this off). */
+    /** The signature resource must be made by cosign (`signer: "cosign"`; a different signer needs this off). */
     requireCosign: boolean;
 }
 export const signatureDefaults: SignatureSettings = { requireCosign: true };
@@ -12,15 +12,15 @@ export const signatureDefaults: SignatureSettings = { requireCosign: true };
 export const requireModelSignature: StackValidationPolicy = {
     name: "require-model-signature",
     description: describePolicy({
-        what: "Every model image with signing enabled has a cosign signing Command (command:local:Command) in the same stack whose triggers[0] equals the image's digest reference.",
-        why: "Signing settings alone sign nothing; the Command keyed by the digest is what signs exactly the bytes that will run, and re-signs when they change.",
-        fix: "Declare releases through ModelRelease (it adds the signature Command), or add a local.Command running `cosign sign` with triggers [reference].",
+        what: `Every model image with signing enabled has a cosign signature resource (${IMAGE_SIGNATURE}) in the same stack whose reference equals the image's digest reference.`,
+        why: "Signing settings alone sign nothing; the signature resource keyed by the digest is what signs exactly the bytes that will run, and signs again when they change.",
+        fix: "Declare releases through ModelRelease (it adds an ImageSignature per image), or declare an ImageSignature for the image's digest reference.",
     }),
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: {
         properties: {
-            requireCosign: { type: "boolean", default: true, description: "The signing Command's create must run cosign." },
+            requireCosign: { type: "boolean", default: true, description: "The signature resource's signer must be cosign." },
         },
     },
     validateStack: (args, reportViolation) => {
@@ -31,25 +31,21 @@ export const requireModelSignature: StackValidationPolicy = {
         }
         const signedReferences = new Map<string, string[]>();
         for (const r of args.resources) {
-            if (r.type !== LOCAL_COMMAND) {
+            if (r.type !== IMAGE_SIGNATURE || typeof r.props.reference !== "string") {
                 continue;
             }
-            const triggers = r.props.triggers;
-            if (!Array.isArray(triggers) || typeof triggers[0] !== "string") {
+            if (settings.requireCosign && r.props.signer !== "cosign") {
                 continue;
             }
-            if (settings.requireCosign && !(typeof r.props.create === "string" && /\bcosign\b/.test(r.props.create))) {
-                continue;
-            }
-            const list = signedReferences.get(triggers[0]) ?? [];
+            const list = signedReferences.get(r.props.reference) ?? [];
             list.push(r.name);
-            signedReferences.set(triggers[0], list);
+            signedReferences.set(r.props.reference, list);
         }
         for (const image of images) {
             if (!signedReferences.has(image.reference)) {
                 reportViolation(
                     `model image ${image.name} ("${image.reference}") has signing enabled but no ` +
-                        `${settings.requireCosign ? "cosign " : ""}signing Command with triggers[0] equal to that reference.`,
+                        `${settings.requireCosign ? "cosign " : ""}signature resource (${IMAGE_SIGNATURE}) for that reference.`,
                     image.urn,
                 );
             }

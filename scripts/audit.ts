@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildReport, parseEventStream, policyCatalog, renderJson, renderMarkdown, renderSarif } from "../policy/report";
+import { buildReport, parseEventStream, policyCatalog, renderJson, renderMarkdown, renderSarif, STACK_SCOPE } from "../policy/report";
 
 const root = path.resolve(__dirname, "..");
 
@@ -68,8 +68,9 @@ function requirePulumi(): void {
     const probe = spawnSync("pulumi", ["version"], { encoding: "utf8" });
     if (probe.error && (probe.error as NodeJS.ErrnoException).code === "ENOENT") {
         console.error(
-            "audit: the Pulumi CLI (`pulumi`) is not on PATH. Install it (https://www.pulumi.com/docs/install/, " +
-                "or `curl -fsSL https://get.pulumi.com | sh`) and run again, or render a saved event stream with --events FILE.",
+            "audit: the Pulumi CLI (`pulumi`) is not on PATH. `bash scripts/setup` builds it from Go modules " +
+                "(scripts/toolchain); then run `source scripts/dev-env` (dev) or put ~/.cache/modelship/bin on PATH, and run again. " +
+                "Or render a saved event stream with --events FILE.",
         );
         process.exit(2);
     }
@@ -154,7 +155,13 @@ async function main(): Promise<number> {
         return 1;
     }
     if (previewCode !== 0 || report.engineErrors.length > 0) {
-        console.error(`audit: the preview failed (exit ${previewCode}) without a mandatory policy failure; see the engine errors above and in the report.`);
+        const errors = report.engineErrors.length > 0 ? report.engineErrors : ["(the event stream holds no error; see the CLI's output above)"];
+        console.error(`audit: the preview failed (exit ${previewCode}) without a mandatory policy failure. The engine said:`);
+        for (const e of errors) console.error(`  ${e.replace(/\r?\n/g, "\n  ")}`);
+        return 2;
+    }
+    if (sawPolicies && report.results.every((r) => r.resourceUrn === STACK_SCOPE || /::pulumi:pulumi:Stack::/.test(r.resourceUrn))) {
+        console.error("audit: the policies checked nothing but the stack itself: the program registered no resource to check, so this is not a pass.");
         return 2;
     }
     if (!sawPolicies) {

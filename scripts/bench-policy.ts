@@ -41,7 +41,7 @@ function syntheticStack(count: number): HarnessResource[] {
                     baseImage: `busybox:1.37.0@${sha(1)}`, modelName: `model-${i}`, signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy" },
                 },
             },
-            { type: "command:local:Command", name: `model-${i}-signature`, props: { create: `cosign sign --key env://K ${image}`, triggers: [image] } },
+            { type: "pulumi-nodejs:dynamic/modelship:ImageSignature", name: `model-${i}-signature`, props: { reference: image, signer: "cosign", args: ["sign", "--key=env://K", image] } },
             {
                 type: "pulumi-nodejs:dynamic/modelship:OciArtifact",
                 name: `model-${i}-bundle`,

@@ -107,3 +107,9 @@ export function parseAuthChallenge(header: string | undefined): AuthChallenge | 
     }
     return { scheme: m[1].toLowerCase(), params };
 }
+
+/** `.dockerconfigjson` / Docker `config.json` for one registry login (what `kubectl create secret docker-registry` writes). */
+export function dockerConfigJson(host: string, username: string, password: string): string {
+    const auth = Buffer.from(`${username}:${password}`).toString("base64");
+    return JSON.stringify({ auths: { [host]: { username, password, auth } } });
+}

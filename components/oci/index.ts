@@ -16,7 +16,7 @@ export {
 export type { ComposeModelImageOptions, ComposeManifestBundleOptions, ComposedArtifact, ComposedModelImage, ComposedManifestBundle, BundleAnnotations } from "./compose";
 export { RegistryClient, RegistryError, OCI_MANIFEST } from "./registry";
 export type { RegistryConnection, UploadProgress } from "./registry";
-export { credentialsFromDockerConfig, dockerConfigPath } from "./auth";
+export { credentialsFromDockerConfig, dockerConfigJson, dockerConfigPath } from "./auth";
 export { directoryLayer, defaultCacheDir } from "./layer";
 export { pushArtifact, publishRecipe, recomposeFromRecipe } from "./publish";
 export type { ArtifactRecipe, PushOptions, PushResult } from "./publish";

@@ -6,23 +6,14 @@
 // each method registers ts-node (when present) and loads the implementation by absolute path: the
 // serialised closure captures two path strings, nothing else.
 import * as pulumi from "@pulumi/pulumi";
+import { loadByPath, tsNodeEntry } from "./provider-process";
 
 const implementationPath: string = require.resolve("./publish");
-const tsNodePath: string | undefined = (() => {
-    try {
-        return require.resolve("ts-node");
-    } catch {
-        return undefined;
-    }
-})();
+const tsNodePath = tsNodeEntry();
 
 /** Loads publish.ts/js in whatever process runs the provider. */
 function loadImplementation(): typeof import("./publish") {
-    if (implementationPath.endsWith(".ts") && tsNodePath) {
-        const registered = (process as unknown as { [k: symbol]: unknown })[Symbol.for("ts-node.register.instance")];
-        if (!registered) require(tsNodePath).register({ transpileOnly: true });
-    }
-    return require(implementationPath);
+    return loadByPath(implementationPath, tsNodePath);
 }
 
 /** Inputs the policy pack reads plus the recipe the provider recomputes. */

@@ -96,8 +96,3 @@ export function imageValidatingPolicy(
     };
 }
 
-/** `.dockerconfigjson` for one registry (what `kubectl create secret docker-registry` writes). */
-export function dockerConfigJson(host: string, username: string, password: string): string {
-    const auth = Buffer.from(`${username}:${password}`).toString("base64");
-    return JSON.stringify({ auths: { [host]: { username, password, auth } } });
-}

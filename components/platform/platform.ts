@@ -14,7 +14,8 @@ import { chartSource } from "./charts";
 import { GeneratedPassword } from "./generated-password";
 import { gatewayApiManifestUrl, knativeManifestUrls, knativeNetworkPatch, modeDependencies } from "./knative";
 import { kserveChartSource, kserveChartValues, kserveRuntimeConfigsValues } from "./kserve";
-import { dockerConfigJson, imageValidatingPolicy, kyvernoChartValues, kyvernoRegistrySecretName, signaturePolicyName } from "./kyverno";
+import { dockerConfigJson } from "../oci/auth";
+import { imageValidatingPolicy, kyvernoChartValues, kyvernoRegistrySecretName, signaturePolicyName } from "./kyverno";
 
 export interface PlatformArgs {
     /** `config.platform`: which pieces to install, chart versions/repositories, KServe mode and modelcar settings. */

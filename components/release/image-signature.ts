@@ -1,98 +1,126 @@
-// ImageSignature: `cosign sign` of one image digest through @pulumi/command's local.Command.
-// The command line (create) names no secret; the key password, an env:// key and the registry
-// credentials travel only in `environment`, as Pulumi secrets. `triggers: [reference]` re-signs only
-// when the digest changes. Output is never logged on stdout and is kept secret in state.
+// ImageSignature: the cosign signature of one image digest, as a resource the engine runs itself (a
+// dynamic provider, like OciArtifact for pushes; no provider plugin to install).
+//   preview  shows the digest reference that will be signed and the cosign arguments (no secret);
+//   up       runs the real `cosign sign` once per digest (cosign-run.ts);
+//   refresh  checks the registry still holds the signature; a deleted one is made again by the next up;
+//   destroy  leaves signatures in the registry (they are the record of what was approved to run).
+// Secrets (key password, an env:// key's value, registry password) travel only as secret inputs,
+// into cosign's environment or a private DOCKER_CONFIG that is removed after the run: never argv,
+// logs or plain state.
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
 import type { RegistryConfig, SigningConfig } from "../config/schema";
-import {
-    COSIGN_PASSWORD_ENV,
-    CosignMajor,
-    cosignSignCommand,
-    keyEnvironmentVariable,
-    REGISTRY_PASSWORD_ENV,
-    REGISTRY_USERNAME_ENV,
-    signatureLocation,
-} from "./signing";
+import { loadByPath, tsNodeEntry } from "../oci/provider-process";
+import { COSIGN_PASSWORD_ENV, cosignSignInvocation, keyEnvironmentVariable, signatureLocation, signingEnvironmentNames } from "./signing";
+
+const implementationPath: string = require.resolve("./cosign-run");
+const tsNodePath = tsNodeEntry();
+
+function loadImplementation(): typeof import("./cosign-run") {
+    return loadByPath(implementationPath, tsNodePath);
+}
+
+/** What changes the signature itself; anything else (credentials) is carried along without re-signing. */
+const SIGNATURE_KEYS = ["args", "cosignVersion", "signatureFormat", "signatureReference"];
+
+export const imageSignatureProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+        await loadImplementation().signImage(inputs);
+        return { id: inputs.reference, outs: { ...inputs, present: true } };
+    },
+
+    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+        const replaces = olds.reference !== news.reference ? ["reference"] : [];
+        const updates = SIGNATURE_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        if (olds.present === false) updates.push("present");
+        return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+    },
+
+    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+        let present = props?.present ?? true;
+        try {
+            present = await loadImplementation().signaturePresent(props);
+        } catch {
+            // registry unreachable: say nothing new
+        }
+        return { id, props: { ...props, present } };
+    },
+
+    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+        await loadImplementation().signImage(news);
+        return { outs: { ...news, present: true } };
+    },
+
+    async delete(): Promise<void> {
+        // Signatures stay in the registry, like the digests they sign.
+    },
+};
 
 export interface ImageSignatureArgs {
-    /** `host/repo@sha256:…` to sign; must be known at preview for the policy pack (daemonless builder). */
+    /** `host/repo@sha256:…` to sign; known at preview with the daemonless builder. */
     reference: pulumi.Input<string>;
     signing: SigningConfig;
     registry: RegistryConfig;
-    /** Pulumi secret `modelship:registryPassword`. */
+    /** Pulumi secret `modelship:registryPassword` (with registry.username). */
     registryPassword?: pulumi.Input<string>;
     /** Pulumi secret `modelship:signingKeyPassword` (COSIGN_PASSWORD). Empty when the key is unencrypted. */
     signingKeyPassword?: pulumi.Input<string>;
-    /** For `env://VAR` keys: the key's value; default `process.env[VAR]` (else the provider's environment is used). */
+    /** For `env://VAR` keys: the key's value (a secret). Default: cosign reads VAR from the environment of `pulumi up`, and the key is kept out of state. */
     keyFromEnvironment?: pulumi.Input<string>;
-    /** The cosign major version the command targets (default 2, what `.ci/run` builds). */
-    cosignMajor?: CosignMajor;
-    /** The resource that pushed the image: the signature is made after it. */
-    push: pulumi.Input<pulumi.Resource>;
 }
 
-/** The environment map the signing command gets: every value a secret, names from `cosignSignCommand`. */
+/** The secret environment of cosign: a value for every variable `signingEnvironmentNames` lists. */
 export function signingEnvironment(
-    names: string[],
-    values: { keyPassword?: pulumi.Input<string>; key?: pulumi.Input<string>; keyVariable?: string; username?: string; registryPassword?: pulumi.Input<string> },
-): Record<string, pulumi.Input<string>> {
+    key: string,
+    values: { keyPassword?: pulumi.Input<string>; keyValue?: pulumi.Input<string> },
+): pulumi.Output<Record<string, string>> {
     const env: Record<string, pulumi.Input<string>> = {};
-    for (const name of names) {
-        if (name === COSIGN_PASSWORD_ENV) env[name] = pulumi.secret(values.keyPassword ?? "");
-        else if (name === REGISTRY_USERNAME_ENV) env[name] = values.username ?? "";
-        else if (name === REGISTRY_PASSWORD_ENV) env[name] = pulumi.secret(values.registryPassword ?? "");
-        else if (name === values.keyVariable && values.key !== undefined) env[name] = pulumi.secret(values.key);
+    const keyVariable = keyEnvironmentVariable(key);
+    for (const name of signingEnvironmentNames(key)) {
+        if (name === COSIGN_PASSWORD_ENV) env[name] = values.keyPassword ?? "";
+        else if (name === keyVariable && values.keyValue !== undefined) env[name] = values.keyValue;
     }
-    return env;
+    return pulumi.secret(pulumi.output(env) as pulumi.Output<Record<string, string>>);
 }
 
-export class ImageSignature extends pulumi.ComponentResource {
-    /** The signed reference (= triggers[0] of the command). */
-    public readonly signedReference: pulumi.Output<string>;
+export class ImageSignature extends pulumi.dynamic.Resource {
+    /** The signed reference (`host/repo@sha256:…`). */
+    declare public readonly reference: pulumi.Output<string>;
     /** Where the signature lives: the `.sig` tag (legacy) or the referrers fallback tag (bundle). */
-    public readonly signatureReference: pulumi.Output<string>;
-    public readonly command: command.local.Command;
+    declare public readonly signatureReference: pulumi.Output<string>;
+    /** The cosign arguments (after the binary name); no secrets. */
+    declare public readonly args: pulumi.Output<string[]>;
 
-    constructor(name: string, args: ImageSignatureArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("modelship:release:ImageSignature", name, {}, opts);
+    constructor(name: string, args: ImageSignatureArgs, opts?: pulumi.CustomResourceOptions) {
         const { signing, registry } = args;
-        const registryAuth = registry.username !== undefined;
+        if (!signing.key) throw new Error("signing.key is required to sign (a key file, env://VAR or a KMS URI)");
         const reference = pulumi.output(args.reference);
-        const cosign = reference.apply((ref) =>
-            cosignSignCommand(signing, ref, {
-                registryHost: registry.host,
-                plainHttp: registry.plainHttp,
-                insecure: registry.insecure,
-                registryAuth,
-                cosignMajor: args.cosignMajor,
-            }),
-        );
-        const keyVariable = signing.key ? keyEnvironmentVariable(signing.key) : undefined;
-        const keyValue = args.keyFromEnvironment ?? (keyVariable ? process.env[keyVariable] : undefined);
-        // The names are fixed by the config (not by the digest), so they are computed up front.
-        const names = cosignSignCommand(signing, `x@sha256:${"0".repeat(64)}`, { registryHost: registry.host, registryAuth }).environment;
-        const environment = signingEnvironment(names, {
-            keyPassword: args.signingKeyPassword,
-            key: keyValue,
-            keyVariable,
+        const props = {
+            reference,
+            signer: "cosign",
+            cosignVersion: signing.cosignVersion,
+            signatureFormat: signing.signatureFormat,
+            transparencyLog: signing.transparencyLog,
+            args: reference.apply(
+                (ref) =>
+                    cosignSignInvocation(signing, ref, {
+                        plainHttp: registry.plainHttp,
+                        insecure: registry.insecure,
+                        registryAuth: registry.username !== undefined,
+                        cosignMajor: signing.cosignVersion,
+                    }).args,
+            ),
+            signatureReference: reference.apply((ref) => signatureLocation(ref, signing.signatureFormat).reference),
+            registry: registry.host,
+            plainHttp: registry.plainHttp,
+            insecure: registry.insecure,
             username: registry.username,
-            registryPassword: args.registryPassword,
-        });
-
-        this.command = new command.local.Command(
-            `${name}-cosign`,
-            {
-                create: cosign.apply((c) => c.command),
-                environment,
-                triggers: [reference],
-                logging: "stderr",
-                addPreviousOutputInEnv: false,
-            },
-            pulumi.mergeOptions({ parent: this, dependsOn: args.push, additionalSecretOutputs: ["stdout", "stderr"] }, {}),
-        );
-        this.signedReference = reference;
-        this.signatureReference = reference.apply((ref) => signatureLocation(ref, signing.signatureFormat).reference);
-        this.registerOutputs({ signedReference: this.signedReference, signatureReference: this.signatureReference });
+            password: registry.username !== undefined ? pulumi.secret(pulumi.output(args.registryPassword ?? "")) : undefined,
+            environment: signingEnvironment(signing.key, {
+                keyPassword: args.signingKeyPassword,
+                keyValue: args.keyFromEnvironment,
+            }),
+            present: undefined,
+        };
+        super(imageSignatureProvider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password", "environment"] }), "modelship", "ImageSignature");
     }
 }

@@ -4,7 +4,7 @@ export * from "./inference-service";
 export * from "./application";
 export { ModelImage, modelcarDockerfile, digestReferenceOf } from "./model-image";
 export type { ModelImageArgs, ModelImageComposer } from "./model-image";
-export { ImageSignature, signingEnvironment } from "./image-signature";
+export { ImageSignature, imageSignatureProvider, signingEnvironment } from "./image-signature";
 export type { ImageSignatureArgs } from "./image-signature";
 export { ManifestBundle } from "./manifest-bundle";
 export type { ManifestBundleArgs, ManifestBundleComposer } from "./manifest-bundle";

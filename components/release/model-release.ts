@@ -236,17 +236,15 @@ export class ModelRelease extends pulumi.ComponentResource {
             ? images.map(
                   (img, i) =>
                       new ImageSignature(
-                          `${name}-${versions[i]}`,
+                          `${name}-${versions[i]}-signature`,
                           {
                               reference: img.reference,
                               signing,
                               registry,
                               registryPassword: secrets.registryPassword,
                               signingKeyPassword: secrets.signingKeyPassword,
-                              cosignMajor: args.signing.cosignVersion,
-                              push: img.push,
                           },
-                          { parent: this },
+                          { parent: this, dependsOn: img.push },
                       ),
               )
             : [];
@@ -296,7 +294,7 @@ export class ModelRelease extends pulumi.ComponentResource {
             repositorySecret,
             this.bundle.push,
             ...images.map((i) => i.push),
-            ...this.signatures.map((s) => s.command),
+            ...this.signatures,
         ];
         this.application = new k8s.apiextensions.CustomResource(
             `${name}-application`,

@@ -5,14 +5,11 @@
 // modelship signs, what an auditor verifies and what the cluster admits cannot drift apart.
 //
 // No secret ever appears in what this file returns: the command line names environment variables,
-// and their values travel only in the Command's (secret) `environment`.
+// and their values travel only in the signing resource's (secret) `environment`.
 import type { SigningConfig, SignatureFormat } from "../config/schema";
 
 /** Environment variable cosign reads the key password from (file and `env://` keys). */
 export const COSIGN_PASSWORD_ENV = "COSIGN_PASSWORD";
-/** Registry credentials for the signing command; written into a throwaway DOCKER_CONFIG by the command itself. */
-export const REGISTRY_USERNAME_ENV = "MODELSHIP_REGISTRY_USERNAME";
-export const REGISTRY_PASSWORD_ENV = "MODELSHIP_REGISTRY_PASSWORD";
 
 /** Media types of what cosign writes, per format (for the provenance record and tests). */
 export const LEGACY_SIGNATURE_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -126,76 +123,45 @@ export function cosignVerifyArgs(
     ];
 }
 
-/** POSIX single-quote quoting; safe for any string. */
-export function shellQuote(value: string): string {
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-    return `'${value.replace(/'/g, `'"'"'`)}'`;
-}
-
 export interface CosignSignOptions {
-    /** The registry host of the reference, for the throwaway docker config. */
-    registryHost: string;
     plainHttp?: boolean;
     insecure?: boolean;
-    /** True when registry credentials are passed (in the environment) to the command. */
+    /** True when registry credentials are passed (in a private DOCKER_CONFIG) to cosign. */
     registryAuth?: boolean;
-    /** Which cosign the command targets; default 2 (what `.ci/run` builds). */
+    /** Which cosign the flags target; default 2. */
     cosignMajor?: CosignMajor;
-    /** cosign binary; default `cosign` from PATH. */
-    cosign?: string;
 }
 
-export interface CosignSignCommand {
-    /** The shell command (for `/bin/sh -c`). Contains no secret: only variable names. */
-    command: string;
-    /** The cosign argv alone (without the auth prelude), for display and tests. */
+export interface CosignSignInvocation {
+    /** `cosign` arguments (after the binary name). Contains no secret. */
     args: string[];
-    /** Environment variables the command reads; their values go in the Command's `environment`. */
+    /** Environment variables cosign reads secrets from; their values travel only in the resource's secret `environment`. */
     environment: string[];
 }
 
 /**
- * The `cosign sign` invocation for `reference` (`host/repo@sha256:…`). Registry credentials, when
- * present, are written by the shell into a private temporary DOCKER_CONFIG (removed on exit) from
- * environment variables, so they never appear on a command line, in `ps`, in logs or in state.
+ * The `cosign sign` invocation for `reference` (`host/repo@sha256:…`): the arguments, and the names of
+ * the environment variables that carry its secrets (key password, `env://` key). Registry credentials
+ * reach cosign through a private temporary DOCKER_CONFIG written by the signing resource, never argv.
  */
-export function cosignSignCommand(signing: SigningConfig, reference: string, opts: CosignSignOptions): CosignSignCommand {
+export function cosignSignInvocation(signing: SigningConfig, reference: string, opts: CosignSignOptions = {}): CosignSignInvocation {
     if (!signing.key) {
         throw new Error("signing.key is required to sign (a key file, env://VAR or a KMS URI)");
     }
     if (!/@sha256:[a-f0-9]{64}$/.test(reference)) {
         throw new Error(`cosign signs by digest only; got "${reference}" (expected host/repo@sha256:<64 hex>)`);
     }
-    const kind = keyKind(signing.key);
-    const args = [
-        opts.cosign ?? "cosign",
-        "sign",
-        "--yes",
-        `--key=${signing.key}`,
-        ...cosignSignFlags(signing, opts.cosignMajor ?? 2),
-        ...cosignRegistryFlags(opts),
-        reference,
-    ];
-    const environment: string[] = [];
-    if (kind !== "kms") environment.push(COSIGN_PASSWORD_ENV);
-    const keyVar = keyEnvironmentVariable(signing.key);
-    if (keyVar) environment.push(keyVar);
+    const args = ["sign", "--yes", `--key=${signing.key}`, ...cosignSignFlags(signing, opts.cosignMajor ?? 2), ...cosignRegistryFlags(opts), reference];
+    return { args, environment: signingEnvironmentNames(signing.key) };
+}
 
-    const lines = ["set -eu"];
-    if (opts.registryAuth) {
-        environment.push(REGISTRY_USERNAME_ENV, REGISTRY_PASSWORD_ENV);
-        // printf is a shell builtin: the credentials are never an argument of an exec'd process.
-        lines.push(
-            'DOCKER_CONFIG="$(mktemp -d)"',
-            "export DOCKER_CONFIG",
-            "trap 'rm -rf \"$DOCKER_CONFIG\"' EXIT",
-            `auth="$(printf '%s:%s' "$${REGISTRY_USERNAME_ENV}" "$${REGISTRY_PASSWORD_ENV}" | base64 | tr -d '\\n')"`,
-            `printf '{"auths":{"%s":{"auth":"%s"}}}' ${shellQuote(opts.registryHost)} "$auth" > "$DOCKER_CONFIG/config.json"`,
-            "unset auth",
-        );
-    }
-    lines.push(args.map(shellQuote).join(" "));
-    return { command: lines.join("\n"), args, environment };
+/** The environment variables the signing of a key reads (the same for every digest). */
+export function signingEnvironmentNames(key: string): string[] {
+    const names: string[] = [];
+    if (keyKind(key) !== "kms") names.push(COSIGN_PASSWORD_ENV);
+    const keyVar = keyEnvironmentVariable(key);
+    if (keyVar) names.push(keyVar);
+    return names;
 }
 
 /** Where the signature of `reference` lives in the registry, by format. */

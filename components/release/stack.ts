@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { KubernetesConfig, StackConfig } from "../config/schema";
 import { Platform } from "../platform";
-import { dockerConfigJson } from "../platform/kyverno";
+import { dockerConfigJson } from "../oci/auth";
 import { ModelRelease, ProvenanceRecord } from "./model-release";
 import type { ModelImageComposer } from "./model-image";
 

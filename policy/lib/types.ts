@@ -9,8 +9,8 @@ export const KIND_MODELCAR_IMAGE = "modelcar-image";
 /** `kind` input of an OciArtifact that is a manifest bundle (its `manifests` input holds the objects). */
 export const KIND_MANIFEST_BUNDLE = "manifest-bundle";
 
-/** The cosign signature: a local Command whose `triggers[0]` is the signed reference. */
-export const LOCAL_COMMAND = "command:local:Command";
+/** modelship's signature resource: `reference` is the signed digest reference, `signer` the tool. */
+export const IMAGE_SIGNATURE = "pulumi-nodejs:dynamic/modelship:ImageSignature";
 
 export const ARGOCD_APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application";
 export const KYVERNO_IMAGE_VALIDATING_POLICY = "kubernetes:policies.kyverno.io/v1:ImageValidatingPolicy";

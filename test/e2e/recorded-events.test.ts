@@ -8,7 +8,7 @@ import * as path from "path";
 import { buildReport, parseEventStream, policyCatalog } from "../../policy/report";
 
 const dir = path.join(__dirname, "..", "fixtures", "engine-events");
-const stackConfig = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "policy", "config", "e2e.json"), "utf8"));
+const stackConfig = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "policy", "config", "dev.json"), "utf8"));
 
 function load(name: string) {
     const events = parseEventStream(fs.readFileSync(path.join(dir, name), "utf8"));

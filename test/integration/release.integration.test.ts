@@ -1,7 +1,8 @@
 // End to end against a real registry (Debian's docker-registry) with the real cosign:
 //  - ModelRelease is declared under mocks with the REAL composers; the recorded push resources are
-//    then published exactly as the OciArtifact provider would in `pulumi up`, and the recorded cosign
-//    Command is run exactly as local.Command runs it (`/bin/sh -c create` with `environment`).
+//    then published exactly as the OciArtifact provider would in `pulumi up`, and the recorded
+//    signature resource is handed to the ImageSignature provider (create/read/diff/update) as the
+//    engine hands it in `pulumi up` / `refresh`, which runs the real cosign.
 //  - The signed image verifies with `cosign verify --key` and the flags the Kyverno policy implies
 //    (cosignVerifyArgs); another digest does not; both signature formats.
 //  - The bundle pulled back (skopeo copy to an OCI layout, untar) is byte-for-byte what we rendered.
@@ -22,7 +23,8 @@ import { freePort, LocalRegistry, requireTool, seedBusyboxBase, startRegistry, R
 import { publishRecipe } from "../../components/oci/publish";
 import { composeModelImage } from "../../components/oci";
 import type { ModelConfig, SigningConfig, StackConfig } from "../../components/config/schema";
-import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, ModelImageComposer } from "../../components/release";
+import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImageComposer } from "../../components/release";
+import { RegistryClient } from "../../components/oci/registry";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
@@ -51,21 +53,27 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
     });
 }
 
-/** What local.Command does with `create` and `environment` (`env`: the machine's, e.g. which cosign is on PATH). */
-function runLikeLocalCommand(inputs: Record<string, any>, env: Record<string, string> = {}): Promise<Run> {
-    const revealed = reveal(inputs);
-    return run("/bin/sh", ["-c", revealed.create], { ...env, ...(revealed.environment ?? {}) });
+/** What the engine does with the signature resource in `pulumi up`: the provider's create, with the secret inputs unwrapped. */
+async function signLikeEngine(inputs: Record<string, any>, cosign?: string): Promise<Record<string, any>> {
+    const before = process.env.MODELSHIP_COSIGN;
+    if (cosign) process.env.MODELSHIP_COSIGN = cosign;
+    try {
+        const created = await imageSignatureProvider.create(reveal(inputs));
+        return created.outs;
+    } finally {
+        if (cosign) before === undefined ? delete process.env.MODELSHIP_COSIGN : (process.env.MODELSHIP_COSIGN = before);
+    }
 }
 
-/** A PATH whose `cosign` is cosign v3 (built as `cosign3` by scripts/install-go-tools). */
-function pathWithCosign3(dir: string): Record<string, string> {
-    const bin = path.join(dir, "cosign3-bin");
-    if (!fs.existsSync(bin)) {
-        fs.mkdirSync(bin);
-        const cosign3 = spawnSync("sh", ["-c", "command -v cosign3"], { encoding: "utf8" }).stdout.trim();
-        fs.symlinkSync(cosign3, path.join(bin, "cosign"));
-    }
-    return { PATH: `${bin}:${process.env.PATH}` };
+/** cosign v3 (built as `cosign3` by scripts/install-go-tools), for MODELSHIP_COSIGN and for verifying. */
+function cosign3(): { binary: string; env: Record<string, string> } {
+    const binary = spawnSync("sh", ["-c", "command -v cosign3"], { encoding: "utf8" }).stdout.trim();
+    return { binary, env: {} };
+}
+
+/** Private DOCKER_CONFIG directories the signing provider left in the temp dir (there must be none). */
+function leftoverDockerConfigs(): string[] {
+    return fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("modelship-cosign-"));
 }
 
 function generateKeyPair(dir: string): { key: string; pub: string } {
@@ -173,43 +181,87 @@ describe("integration: release with the real cosign and a real registry", functi
         );
     }
 
+    async function verifyWith(cosign: string, reference: string, signing: SigningConfig): Promise<Run> {
+        return run(cosign, ["verify", `--key=${keys.pub}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), reference]);
+    }
+
     for (const [cosignVersion, format] of [[2, "legacy"], [2, "bundle"], [3, "legacy"], [3, "bundle"]] as const) {
-        it(`cosign v${cosignVersion}, ${format} signature: made by modelship's Command, verified with the Kyverno-implied flags; another digest fails`, async function () {
+        it(`cosign v${cosignVersion}, ${format} signature: made by the ImageSignature provider, verified with the Kyverno-implied flags; another digest fails`, async function () {
             if (cosignVersion === 3) requireTool(this, "cosign3");
-            const env = cosignVersion === 3 ? pathWithCosign3(work) : {};
+            const binary = cosignVersion === 3 ? cosign3().binary : "cosign";
             const config = stackFor(registry.host, `it-v${cosignVersion}-${format}`, { key: keys.key, signatureFormat: format, cosignVersion });
             const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
-            // pulumi up: push the image (OciArtifact provider), then run the signing Command.
+            // pulumi up: push the image (OciArtifact provider), then the signature (ImageSignature provider).
             await publishRecipe(reveal(inputsOf("iris-v1-image")));
-            const version = await run("cosign", ["version"], env);
+            const version = await run(binary, ["version"]);
             expect(version.stdout + version.stderr).to.match(new RegExp(`GitVersion:\\s+v${cosignVersion}\\.`));
-            const signed = await runLikeLocalCommand(inputsOf("iris-v1-cosign"), env);
-            expect(signed.code, signed.stderr).to.equal(0);
-            for (const secret of SECRETS) expect(signed.stdout + signed.stderr).not.to.contain(secret);
+            const outs = await signLikeEngine(inputsOf("iris-v1-signature"), binary);
+            expect(outs.present).to.equal(true);
 
-            const ok = await verify(provenance.stable.image, config.signing, env);
+            const ok = await verifyWith(binary, provenance.stable.image, config.signing);
             expect(ok.code, ok.stderr).to.equal(0);
             expect(JSON.parse(ok.stdout)[0].critical.image["docker-manifest-digest"]).to.equal(provenance.stable.digest);
 
-            // The signature is where the provenance record says.
+            // The signature is where the provenance record says, and refresh (read) sees it.
             const sig = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${provenance.stable.signature!.reference}`]);
             expect(sig.code, sig.stderr).to.equal(0);
+            const read = await imageSignatureProvider.read!(outs.reference, outs);
+            expect(read.props!.present).to.equal(true);
 
             // v2: pushed, never signed -> must not verify.
             const v2 = await declare(config, modelFor(baseImage, { version: "v2", modelDir: "models/iris/v2" }));
             await publishRecipe(reveal(v2.inputsOf("iris-v2-image")));
             expect(v2.provenance.stable.digest).not.to.equal(provenance.stable.digest);
-            const bad = await verify(v2.provenance.stable.image, config.signing, env);
+            const bad = await verifyWith(binary, v2.provenance.stable.image, config.signing);
             expect(bad.code, "an unsigned digest must not verify").not.to.equal(0);
         });
     }
+
+    it("a signature deleted from the registry: refresh records it absent, the next up signs again (and only then)", async () => {
+        const config = stackFor(registry.host, "it-restore", { key: keys.key });
+        const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
+        await publishRecipe(reveal(inputsOf("iris-v1-image")));
+        const inputs = reveal(inputsOf("iris-v1-signature"));
+        const outs = await signLikeEngine(inputs);
+        const unchanged = await imageSignatureProvider.diff!(outs.reference, outs, inputs);
+        expect(unchanged.changes, "an unchanged digest is not signed again").to.equal(false);
+
+        const client = new RegistryClient(registry.host, { plainHttp: true });
+        const tag = provenance.stable.signature!.reference.split(":").pop()!;
+        const sigManifest = await client.getManifest("it-restore/iris", tag);
+        await client.deleteManifest("it-restore/iris", sigManifest!.digest);
+        client.close();
+        expect((await verify(provenance.stable.image, config.signing)).code).not.to.equal(0);
+
+        const refreshed = await imageSignatureProvider.read!(outs.reference, outs);
+        expect(refreshed.props!.present).to.equal(false);
+        const diff = await imageSignatureProvider.diff!(outs.reference, refreshed.props, inputs);
+        expect(diff.changes).to.equal(true);
+        expect(diff.replaces).to.deep.equal([]);
+        const updated = await imageSignatureProvider.update!(outs.reference, refreshed.props, inputs);
+        expect(updated.outs!.present).to.equal(true);
+        expect((await verify(provenance.stable.image, config.signing)).code).to.equal(0);
+    });
+
+    it("a cosign of another major version than signing.cosignVersion is refused with the fix, before signing", async function () {
+        requireTool(this, "cosign3");
+        const config = stackFor(registry.host, "it-mismatch", { key: keys.key, cosignVersion: 2 });
+        const { inputsOf } = await declare(config, modelFor(baseImage));
+        await publishRecipe(reveal(inputsOf("iris-v1-image")));
+        let error: Error | undefined;
+        try {
+            await signLikeEngine(inputsOf("iris-v1-signature"), cosign3().binary);
+        } catch (err) {
+            error = err as Error;
+        }
+        expect(error?.message).to.match(/^signing.cosignVersion is 2, but ".*cosign3" is cosign v3\.\d+\.\d+: set signing.cosignVersion to 3, or put cosign v2 on PATH/);
+    });
 
     it("verifying with the other format's flags fails (the flags matter)", async () => {
         const legacy = stackFor(registry.host, "it-legacy", { key: keys.key, signatureFormat: "legacy" });
         const { provenance, inputsOf } = await declare(legacy, modelFor(baseImage));
         await publishRecipe(reveal(inputsOf("iris-v1-image")));
-        const signed = await runLikeLocalCommand(inputsOf("iris-v1-cosign"));
-        expect(signed.code, signed.stderr).to.equal(0);
+        await signLikeEngine(inputsOf("iris-v1-signature"));
         const right = await verify(provenance.stable.image, legacy.signing);
         expect(right.code, right.stderr).to.equal(0);
         const wrong = await verify(provenance.stable.image, { ...legacy.signing, signatureFormat: "bundle" });
@@ -247,7 +299,7 @@ describe("integration: release with the real cosign and a real registry", functi
         });
         after(() => auth?.stop());
 
-        it("none of the secret values appears in command line, command output, stack outputs, rendered YAML or the bundle", async () => {
+        it("none of the secret values appears in cosign's arguments, errors, stack outputs, rendered YAML or the bundle; no credentials left on disk", async () => {
             // Copy the composed v1 image into the authenticated registry (test plumbing, not modelship).
             const open = stackFor(registry.host, "it-secrets-src", { key: keys.key });
             const src = await declare(open, modelFor(baseImage));
@@ -267,9 +319,15 @@ describe("integration: release with the real cosign and a real registry", functi
             const { provenance, files, inputsOf, recorded } = await declare(config, modelFor(baseImage), composer);
             expect(provenance.stable.image).to.equal(`${target}@${src.provenance.stable.digest}`);
 
-            const cosign = inputsOf("iris-v1-cosign");
-            const signed = await runLikeLocalCommand(cosign);
-            expect(signed.code, signed.stderr).to.equal(0);
+            const signature = inputsOf("iris-v1-signature");
+            const leftBefore = leftoverDockerConfigs();
+            await signLikeEngine(signature);
+            // A failing run (a signature of a digest the registry lacks) reports cosign's error without a secret.
+            const missing = { ...signature, reference: `${target}@sha256:${"0".repeat(64)}`, args: [...signature.args.slice(0, -1), `${target}@sha256:${"0".repeat(64)}`] };
+            let failure = "";
+            await signLikeEngine(missing).catch((err: Error) => (failure = err.message));
+            expect(failure).to.match(/^cosign sign of .* failed \(exit \d+\)/);
+            expect(leftoverDockerConfigs(), "the private DOCKER_CONFIG is removed after each run").to.deep.equal(leftBefore);
             // The bundle is pushed with the password from the push resource's (secret) inputs.
             await publishRecipe(reveal(inputsOf("iris-bundle-push")));
             const pulled = await pullBundle(provenance.bundle.reference, authfile);
@@ -283,8 +341,8 @@ describe("integration: release with the real cosign and a real registry", functi
             expect(ok.code, ok.stderr).to.equal(0);
 
             const haystacks: Record<string, string> = {
-                "cosign command line": cosign.create,
-                "cosign stdout+stderr": signed.stdout + signed.stderr,
+                "cosign arguments": JSON.stringify(signature.args),
+                "cosign failure message": failure,
                 "stack output (provenance record)": JSON.stringify(provenance),
                 "rendered YAML": JSON.stringify(files),
                 "bundle pulled from the registry": JSON.stringify(pulled),
@@ -294,13 +352,11 @@ describe("integration: release with the real cosign and a real registry", functi
             for (const [where, text] of Object.entries(haystacks)) {
                 for (const secret of SECRETS) expect(text, `${where} must not contain a secret`).not.to.contain(secret);
             }
-            // Wherever a secret is an input (push password, repository Secret, Command environment), it is a Pulumi secret.
+            // Wherever a secret is an input (push password, repository Secret, signature environment), it is a Pulumi secret.
             for (const res of recorded) {
                 const plainText = JSON.stringify(stripSecrets(res.inputs));
                 for (const secret of SECRETS) expect(plainText, `${res.key} holds a secret outside a Pulumi secret`).not.to.contain(secret);
             }
-            // And the temporary docker config is gone.
-            expect(cosign.create).to.contain("trap 'rm -rf \"$DOCKER_CONFIG\"' EXIT");
         });
     });
 });

@@ -7,7 +7,8 @@ import { chartSource, deepMerge } from "../../components/platform/charts";
 import { generatedPasswordProvider } from "../../components/platform/generated-password";
 import { gatewayApiManifestUrl, knativeManifestUrls, modeDependencies } from "../../components/platform/knative";
 import { kserveChartValues, kserveRuntimeConfigsValues } from "../../components/platform/kserve";
-import { dockerConfigJson, imageValidatingPolicy } from "../../components/platform/kyverno";
+import { imageValidatingPolicy } from "../../components/platform/kyverno";
+import { dockerConfigJson } from "../../components/oci/auth";
 import { kyvernoCtlog } from "../../components/release/signing";
 import { testPublicKeyPem } from "../config/fixtures";
 

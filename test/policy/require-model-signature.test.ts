@@ -8,22 +8,27 @@ describe("require-model-signature (stack)", () => {
         await expectPasses(policy);
     });
 
-    it("fails a signed-enabled image with no signature Command, on the image's URN", async () => {
+    it("ignores a resource of another type that carries the same reference", async () => {
+        const stack = mutate("wine-signature", (p) => p).map((r) => (r.name === "wine-signature" ? { ...r, type: "command:local:Command" } : r));
+        await expectOneViolation(policy, stack, ["model image wine-image"]);
+    });
+
+    it("fails a signed-enabled image with no signature resource, on the image's URN", async () => {
         const stack = baselineStack().filter((r) => r.name !== "wine-signature");
         const v = await expectOneViolation(policy, stack, [
-            `model image wine-image ("${WINE_IMAGE_REF}") has signing enabled but no cosign signing Command with triggers[0] equal to that reference`,
+            `model image wine-image ("${WINE_IMAGE_REF}") has signing enabled but no cosign signature resource (pulumi-nodejs:dynamic/modelship:ImageSignature) for that reference`,
         ]);
         expect(v.urn).to.equal("urn:pulumi:dev::modelship::pulumi-nodejs:dynamic/modelship:OciArtifact::wine-image");
         expect(v.enforcementLevel).to.equal("mandatory");
     });
 
-    it("fails when the Command signs a different digest (stale trigger)", async () => {
-        const stack = mutate("wine-signature", (p) => (p.triggers = [`localhost:5000/modelship/wine@${digest("0")}`]));
+    it("fails when the signature is of a different digest (stale)", async () => {
+        const stack = mutate("wine-signature", (p) => (p.reference = `localhost:5000/modelship/wine@${digest("0")}`));
         await expectOneViolation(policy, stack, ["model image wine-image"]);
     });
 
-    it("fails when the Command does not run cosign, unless requireCosign is off", async () => {
-        const stack = mutate("wine-signature", (p) => (p.create = `notation sign ${WINE_IMAGE_REF}`));
+    it("fails when the signer is not cosign, unless requireCosign is off", async () => {
+        const stack = mutate("wine-signature", (p) => (p.signer = "notation"));
         await expectOneViolation(policy, stack, ["model image wine-image"]);
         await expectPasses(policy, stack, { requireCosign: false });
     });

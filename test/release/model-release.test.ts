@@ -4,7 +4,7 @@ import { recorder, unwrap } from "../support/pulumi-mocks";
 import { composeManifestBundle } from "../../components/oci";
 import { buildInferenceService, inferenceServiceInputFor, ModelRelease } from "../../components/release";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
-import { declareRelease, fakeComposeModelImage, installReleaseMocks, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
+import { declareRelease, fakeComposeModelImage, installReleaseMocks, IMAGE_SIGNATURE, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
 
 const REGISTRY_PASSWORD = "reg-pw-DO-NOT-LEAK-4711";
 const KEY_PASSWORD = "key-pw-DO-NOT-LEAK-0815";
@@ -40,8 +40,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     "modelship:release:ModelRelease::iris",
                     "modelship:release:ModelImage::iris-v1",
                     `${OCI_ARTIFACT}::iris-v1-image`,
-                    "modelship:release:ImageSignature::iris-v1",
-                    "command:local:Command::iris-v1-cosign",
+                    `${IMAGE_SIGNATURE}::iris-v1-signature`,
                     "modelship:release:ManifestBundle::iris-bundle",
                     `${OCI_ARTIFACT}::iris-bundle-push`,
                     "kubernetes:core/v1:Secret::iris-repository",
@@ -67,17 +66,21 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(image).not.to.have.property("password"); // anonymous registry
         });
 
-        it("the cosign Command: exact command line, triggers [reference], secrets only in environment", async () => {
+        it("the signature resource: exact cosign arguments for the digest, secrets only in its secret environment", async () => {
             const { provenance } = await release(config, model);
-            const cmd = recorder.named("iris-v1-cosign").inputs;
-            expect(cmd.create).to.equal(
-                `set -eu\ncosign sign --yes --key=cosign.key --tlog-upload=false --allow-http-registry=true --allow-insecure-registry=true ${provenance.stable.image}`,
-            );
-            expect(cmd.triggers).to.deep.equal([provenance.stable.image]);
-            expect(reveal(cmd.environment)).to.deep.equal({ COSIGN_PASSWORD: KEY_PASSWORD });
-            expect(isSecretValue(cmd.environment) || isSecretValue(cmd.environment.COSIGN_PASSWORD), "the key password is a secret").to.equal(true);
-            expect(cmd.logging).to.equal("stderr");
-            expect(cmd.addPreviousOutputInEnv).to.equal(false);
+            const sig = recorder.named("iris-v1-signature").inputs;
+            expect(sig.reference).to.equal(provenance.stable.image);
+            expect(sig.signer).to.equal("cosign");
+            expect(sig.cosignVersion).to.equal(2);
+            expect(sig.args).to.deep.equal([
+                "sign", "--yes", "--key=cosign.key", "--tlog-upload=false", "--allow-http-registry=true", "--allow-insecure-registry=true", provenance.stable.image,
+            ]);
+            expect(sig.signatureReference).to.equal(provenance.stable.signature!.reference);
+            expect(sig.registry).to.equal("localhost:5000");
+            expect(sig.plainHttp).to.equal(true);
+            expect(reveal(sig.environment)).to.deep.equal({ COSIGN_PASSWORD: KEY_PASSWORD });
+            expect(isSecretValue(sig.environment), "the environment is a secret").to.equal(true);
+            expect(sig).not.to.have.property("password"); // anonymous registry
         });
 
         it("the bundle's manifests input is exactly the InferenceService, and its digest is the real bundle digest", async () => {
@@ -176,7 +179,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(r.applicationDependsOn).to.include(platform);
             expect(r.applicationDependsOn).to.include(r.bundle.push);
             expect(r.applicationDependsOn).to.include(r.stableImage.push);
-            expect(r.applicationDependsOn).to.include(r.signatures[0].command);
+            expect(r.applicationDependsOn).to.include(r.signatures[0]);
         });
     });
 
@@ -187,13 +190,13 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
 
         it("KMS key: no password variable; registry credentials via environment and a private DOCKER_CONFIG", async () => {
             const { provenance } = await release(config, model);
-            const cmd = recorder.named("iris-v1-cosign").inputs;
-            const lines = (cmd.create as string).split("\n");
-            expect(lines[lines.length - 1]).to.equal(`cosign sign --yes --key=awskms:///alias/modelship-cosign ${provenance.stable.image}`);
-            expect(cmd.create).to.contain('DOCKER_CONFIG="$(mktemp -d)"');
-            expect(cmd.create).not.to.contain(REGISTRY_PASSWORD);
-            expect(isSecretValue(cmd.environment)).to.equal(true);
-            expect(reveal(cmd.environment)).to.deep.equal({ MODELSHIP_REGISTRY_USERNAME: "modelship-bot", MODELSHIP_REGISTRY_PASSWORD: REGISTRY_PASSWORD });
+            const sig = recorder.named("iris-v1-signature").inputs;
+            expect(sig.args).to.deep.equal(["sign", "--yes", "--key=awskms:///alias/modelship-cosign", provenance.stable.image]);
+            expect(JSON.stringify(sig.args)).not.to.contain(REGISTRY_PASSWORD);
+            expect(sig.username).to.equal("modelship-bot");
+            expect(isSecretValue(sig.password)).to.equal(true);
+            expect(reveal(sig.password)).to.equal(REGISTRY_PASSWORD);
+            expect(reveal(sig.environment)).to.deep.equal({});
             expect(provenance.stable.signature).to.deep.equal({
                 format: "legacy",
                 reference: `${provenance.stable.image.split("@")[0]}:sha256-${provenance.stable.digest.slice(7)}.sig`,
@@ -238,9 +241,9 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     const { provenance } = await release(config, model);
                     expect(provenance.canaryState).to.equal(state);
                     const isvc = recorder.named("iris-bundle-push").inputs.manifests[0];
-                    const cosigns = ofType("command:local:Command").map((c) => c.name).sort();
+                    const cosigns = ofType(IMAGE_SIGNATURE).map((c) => c.name).sort();
                     if (model.canary) {
-                        expect(cosigns).to.deep.equal(["iris-v1-cosign", "iris-v2-cosign"]);
+                        expect(cosigns).to.deep.equal(["iris-v1-signature", "iris-v2-signature"]);
                         expect(provenance.canary).to.include({ version: "v2", trafficPercent: model.canary.trafficPercent });
                         if (mode === "Knative") {
                             expect(isvc.spec.predictor.canaryTrafficPercent).to.equal(model.canary.trafficPercent);
@@ -252,7 +255,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                             expect(isvc.spec.canary[0].predictor.model.storageUri).to.equal(`oci://${provenance.canary!.image}`);
                         }
                     } else {
-                        expect(cosigns).to.deep.equal([`iris-${model.version}-cosign`]);
+                        expect(cosigns).to.deep.equal([`iris-${model.version}-signature`]);
                         expect(provenance.canary).to.equal(null);
                         expect(isvc.spec.predictor).not.to.have.property("canaryTrafficPercent");
                         expect(isvc.spec).not.to.have.property("canary");
@@ -280,26 +283,26 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             } else if (model.canary) {
                 expect(isvc.spec.canary[0].trafficPercent).to.equal(model.canary.trafficPercent);
             }
-            expect(ofType("command:local:Command")).to.have.length(model.canary ? 2 : 1);
+            expect(ofType(IMAGE_SIGNATURE)).to.have.length(model.canary ? 2 : 1);
         });
     }
 
-    it("signing.cosignVersion 3: the cosign Command carries the v3 flags for the same offline legacy signature", async () => {
+    it("signing.cosignVersion 3: the signature resource carries the v3 flags for the same offline legacy signature", async () => {
         const config = stackConfig("dev");
         const v3 = { ...config, signing: { ...config.signing, cosignVersion: 3 as const } };
         const { provenance } = await release(v3, stableOnly(config.models[0]));
-        expect(recorder.named("iris-v1-cosign").inputs.create).to.equal(
-            "set -eu\ncosign sign --yes --key=cosign.key --new-bundle-format=false --use-signing-config=false --tlog-upload=false " +
+        expect(recorder.named("iris-v1-signature").inputs.args.join(" ")).to.equal(
+            "sign --yes --key=cosign.key --new-bundle-format=false --use-signing-config=false --tlog-upload=false " +
                 `--allow-http-registry=true --allow-insecure-registry=true ${provenance.stable.image}`,
         );
+        expect(recorder.named("iris-v1-signature").inputs.cosignVersion).to.equal(3);
     });
 
     it("signing off (only when the stack says so): no signature resources, the push records signing.enabled false", async () => {
         const config = stackConfig("dev");
         const off = { ...config, signing: { ...config.signing, enabled: false } };
         const { provenance } = await release(off, stableOnly(config.models[0]));
-        expect(ofType("command:local:Command")).to.have.length(0);
-        expect(ofType("modelship:release:ImageSignature")).to.have.length(0);
+        expect(ofType(IMAGE_SIGNATURE)).to.have.length(0);
         expect(recorder.named("iris-v1-image").inputs.signing).to.deep.equal({ enabled: false, transparencyLog: false, signatureFormat: "legacy" });
         expect(provenance.signed).to.equal(false);
         expect(provenance.stable.signature).to.equal(null);
@@ -318,6 +321,6 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
         });
         expect(ofType(OCI_ARTIFACT).map((r) => r.name)).to.deep.equal(["iris-bundle-push"]);
         expect(provenance.stable.image).to.match(/^localhost:5000\/modelship\/iris@sha256:[a-f0-9]{64}$/);
-        expect(recorder.named("iris-v1-cosign").inputs.triggers).to.deep.equal([provenance.stable.image]);
+        expect(recorder.named("iris-v1-signature").inputs.reference).to.equal(provenance.stable.image);
     });
 });

@@ -1,11 +1,10 @@
 import { expect } from "chai";
 import {
-    cosignSignCommand,
+    cosignSignInvocation,
     cosignSignFlags,
     cosignVerifyArgs,
     keyKind,
     kyvernoCtlog,
-    shellQuote,
     signatureLocation,
 } from "../../components/release/signing";
 import type { SigningConfig } from "../../components/config/schema";
@@ -82,42 +81,34 @@ describe("release/signing", () => {
         });
     });
 
-    describe("cosignSignCommand", () => {
-        it("file key, plain-HTTP registry without auth: cosign line only, password by env", () => {
-            const c = cosignSignCommand(signing(), ref, { registryHost: "localhost:5000", plainHttp: true });
+    describe("cosignSignInvocation", () => {
+        it("file key, plain-HTTP registry: the cosign arguments, and the password variable by name only", () => {
+            const c = cosignSignInvocation(signing(), ref, { plainHttp: true });
             expect(c.args).to.deep.equal([
-                "cosign", "sign", "--yes", "--key=cosign.key", "--tlog-upload=false",
+                "sign", "--yes", "--key=cosign.key", "--tlog-upload=false",
                 "--allow-http-registry=true", "--allow-insecure-registry=true", ref,
             ]);
-            expect(c.command).to.equal(`set -eu\n${c.args.join(" ")}`);
             expect(c.environment).to.deep.equal(["COSIGN_PASSWORD"]);
         });
-        it("env:// key names the key variable; registry auth goes through a private DOCKER_CONFIG", () => {
-            const c = cosignSignCommand(signing({ key: "env://SIGNING_KEY" }), ref, { registryHost: "ghcr.io", registryAuth: true });
-            expect(c.environment).to.deep.equal(["COSIGN_PASSWORD", "SIGNING_KEY", "MODELSHIP_REGISTRY_USERNAME", "MODELSHIP_REGISTRY_PASSWORD"]);
-            expect(c.command).to.contain('DOCKER_CONFIG="$(mktemp -d)"');
-            expect(c.command).to.contain("trap 'rm -rf \"$DOCKER_CONFIG\"' EXIT");
-            expect(c.command).to.contain('"$MODELSHIP_REGISTRY_PASSWORD"');
-            expect(c.command).not.to.match(/--registry-password/);
-            expect(c.command.split("\n").pop()).to.equal(c.args.join(" "));
+        it("env:// key names the key variable; registry auth adds no argument (it goes through a private DOCKER_CONFIG)", () => {
+            const c = cosignSignInvocation(signing({ key: "env://SIGNING_KEY" }), ref, { registryAuth: true });
+            expect(c.environment).to.deep.equal(["COSIGN_PASSWORD", "SIGNING_KEY"]);
+            expect(c.args.join(" ")).not.to.match(/password|username|registry-/);
         });
         it("KMS keys need no password variable", () => {
-            const c = cosignSignCommand(signing({ key: "awskms://alias/modelship" }), ref, { registryHost: "ghcr.io" });
+            const c = cosignSignInvocation(signing({ key: "awskms://alias/modelship" }), ref);
             expect(c.environment).to.deep.equal([]);
             expect(c.args).to.include("--key=awskms://alias/modelship");
         });
-        it("refuses a reference that is not pinned by digest, and a missing key", () => {
-            expect(() => cosignSignCommand(signing(), "localhost:5000/modelship/iris:v1", { registryHost: "localhost:5000" })).to.throw(
-                /cosign signs by digest only/,
-            );
-            expect(() => cosignSignCommand(signing({ key: undefined }), ref, { registryHost: "localhost:5000" })).to.throw(/signing.key is required/);
+        it("cosign v3: the flags that give the same offline legacy signature", () => {
+            expect(cosignSignInvocation(signing(), ref, { cosignMajor: 3 }).args).to.deep.equal([
+                "sign", "--yes", "--key=cosign.key", "--new-bundle-format=false", "--use-signing-config=false", "--tlog-upload=false", ref,
+            ]);
         });
-    });
-
-    it("shellQuote quotes what the shell would interpret", () => {
-        expect(shellQuote("--key=cosign.key")).to.equal("--key=cosign.key");
-        expect(shellQuote("a b")).to.equal("'a b'");
-        expect(shellQuote("it's")).to.equal(`'it'"'"'s'`);
+        it("refuses a reference that is not pinned by digest, and a missing key", () => {
+            expect(() => cosignSignInvocation(signing(), "localhost:5000/modelship/iris:v1")).to.throw(/cosign signs by digest only/);
+            expect(() => cosignSignInvocation(signing({ key: undefined }), ref)).to.throw(/signing.key is required/);
+        });
     });
 
     it("signatureLocation: .sig tag for legacy, referrers fallback tag for bundles", () => {

@@ -58,6 +58,7 @@ export function ofType(type: string): RecordedResource[] {
 }
 
 export const OCI_ARTIFACT = "pulumi-nodejs:dynamic/modelship:OciArtifact";
+export const IMAGE_SIGNATURE = "pulumi-nodejs:dynamic/modelship:ImageSignature";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -92,6 +93,6 @@ export async function declareRelease(config: StackConfig, model: ModelConfig, ov
         ...over,
     });
     const provenance = (await unwrap(r.provenance)).value;
-    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...r.signatures.map((s) => unwrap(s.command.urn))]);
+    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...r.signatures.map((s) => unwrap(s.urn))]);
     return { r, provenance };
 }

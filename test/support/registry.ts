@@ -21,6 +21,8 @@ export interface LocalRegistry {
     /** Stops without cleaning up storage (for stop-mid-upload tests). */
     kill(): Promise<void>;
     start(): Promise<void>;
+    /** Write requests (PUT, POST, PATCH, DELETE under /v2/) served so far; counted only with `accessLog: true`. */
+    writeRequests(): number;
 }
 
 const running = new Set<ChildProcess>();
@@ -52,7 +54,7 @@ export async function freePort(): Promise<number> {
     });
 }
 
-export async function startRegistry(opts: { port?: number; storageDir?: string } = {}): Promise<LocalRegistry> {
+export async function startRegistry(opts: { port?: number; storageDir?: string; accessLog?: boolean } = {}): Promise<LocalRegistry> {
     const port = opts.port ?? (await freePort());
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-registry-"));
     const storageDir = opts.storageDir ?? path.join(workDir, "storage");
@@ -66,7 +68,7 @@ export async function startRegistry(opts: { port?: number; storageDir?: string }
             "log:",
             "  level: error",
             "  accesslog:",
-            "    disabled: true",
+            `    disabled: ${opts.accessLog ? "false" : "true"}`,
             "storage:",
             "  filesystem:",
             `    rootdirectory: ${storageDir}`,
@@ -83,12 +85,20 @@ export async function startRegistry(opts: { port?: number; storageDir?: string }
     );
     let child: ChildProcess | undefined;
     let stderr = "";
+    let writes = 0;
+    let partialLine = "";
+    const countWrites = (chunk: Buffer) => {
+        const lines = (partialLine + chunk.toString()).split("\n");
+        partialLine = lines.pop() ?? "";
+        for (const line of lines) if (/"(PUT|POST|PATCH|DELETE) \/v2\//.test(line)) writes++;
+    };
 
     const start = async () => {
         stderr = "";
-        const proc = spawn(REGISTRY_BINARY, ["serve", configPath], { stdio: ["ignore", "ignore", "pipe"] });
+        const proc = spawn(REGISTRY_BINARY, ["serve", configPath], { stdio: ["ignore", opts.accessLog ? "pipe" : "ignore", "pipe"] });
         child = proc;
         running.add(proc);
+        proc.stdout?.on("data", countWrites);
         proc.stderr!.on("data", (d) => (stderr = (stderr + d.toString()).slice(-4000)));
         proc.on("exit", () => running.delete(proc));
         const deadline = Date.now() + 15_000;
@@ -115,6 +125,7 @@ export async function startRegistry(opts: { port?: number; storageDir?: string }
         storageDir,
         start,
         kill,
+        writeRequests: () => writes,
         async stop() {
             await kill();
             fs.rmSync(workDir, { recursive: true, force: true });

@@ -1,0 +1,180 @@
+// What the ImageSignature provider does in `pulumi up`: run the real `cosign sign` with the
+// arguments the pure signing functions built, secrets only in cosign's environment, and check
+// whether a signature is still in the registry (a deleted one is made again by the next up after a
+// refresh). Loaded by path in the provider's process (image-signature.ts); no Pulumi imports.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { dockerConfigJson } from "../oci/auth";
+import { RegistryClient } from "../oci/registry";
+
+/** The signing resource's inputs, as the provider receives them (secrets unwrapped). */
+export interface SignatureRecipe {
+    /** `host/repo@sha256:…` */
+    reference: string;
+    /** `cosign` arguments (no secrets): `sign --yes --key=… … <reference>`. */
+    args: string[];
+    /** Major version the arguments were built for (2 or 3). */
+    cosignVersion: number;
+    signatureFormat: "legacy" | "bundle";
+    /** Where the signature lives (tag), for the presence check. */
+    signatureReference: string;
+    registry: string;
+    plainHttp?: boolean;
+    insecure?: boolean;
+    username?: string;
+    /** Secret. */
+    password?: string;
+    /** Secret: values of the variables cosign reads (COSIGN_PASSWORD, an env:// key). */
+    environment?: Record<string, string>;
+}
+
+/** Longest a cosign run may take before it is stopped (KMS and Rekor round trips included). */
+const COSIGN_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The cosign binary: `MODELSHIP_COSIGN` when set, else `cosign` from PATH. */
+export function cosignBinary(env: NodeJS.ProcessEnv = process.env): string {
+    return env.MODELSHIP_COSIGN || "cosign";
+}
+
+export async function signImage(recipe: SignatureRecipe): Promise<void> {
+    const cosign = cosignBinary();
+    const secrets = Object.values(recipe.environment ?? {}).concat(recipe.password ? [recipe.password] : []);
+    await checkCosignVersion(cosign, recipe.cosignVersion);
+    const dockerConfig = recipe.username ? privateDockerConfig(recipe.registry, recipe.username, recipe.password ?? "") : undefined;
+    try {
+        const env: NodeJS.ProcessEnv = { ...process.env, ...(recipe.environment ?? {}) };
+        if (dockerConfig) env.DOCKER_CONFIG = dockerConfig;
+        const run = await runProcess(cosign, recipe.args, env, COSIGN_TIMEOUT_MS);
+        if (run.code !== 0) {
+            throw new Error(
+                `cosign sign of ${recipe.reference} failed (${run.timedOut ? `stopped after ${COSIGN_TIMEOUT_MS / 1000} s` : `exit ${run.code}`}): ` +
+                    redact(lastLines(run.stderr || run.stdout, 8), secrets),
+            );
+        }
+    } finally {
+        if (dockerConfig) removePrivateDir(dockerConfig);
+    }
+}
+
+/** Whether the signature of `recipe.reference` is in the registry (tag, or a referrer for bundles). */
+export async function signaturePresent(recipe: SignatureRecipe): Promise<boolean> {
+    const client = new RegistryClient(recipe.registry, {
+        ...(recipe.username ? { username: recipe.username, password: recipe.password } : {}),
+        plainHttp: recipe.plainHttp ?? false,
+        insecure: recipe.insecure ?? false,
+        maxRetries: 1,
+    });
+    try {
+        const at = recipe.signatureReference.lastIndexOf(":");
+        const repository = recipe.signatureReference.slice(recipe.registry.length + 1, at);
+        if (await client.manifestExists(repository, recipe.signatureReference.slice(at + 1))) return true;
+        if (recipe.signatureFormat !== "bundle") return false;
+        // Registries with the referrers API keep bundles there, without the fallback tag.
+        const digest = recipe.reference.slice(recipe.reference.lastIndexOf("@") + 1);
+        const res = await client.request("GET", `/v2/${repository}/referrers/${digest}`, { repository, ok: [200, 404], headers: { accept: "application/vnd.oci.image.index.v1+json" } });
+        if (res.status !== 200) return false;
+        const index = JSON.parse(res.body.toString("utf8")) as { manifests?: Array<{ artifactType?: string }> };
+        return (index.manifests ?? []).some((m) => (m.artifactType ?? "").startsWith("application/vnd.dev.sigstore.bundle"));
+    } finally {
+        client.close();
+    }
+}
+
+/** Fails with the fix when the cosign on PATH is not the major version the arguments were built for. */
+async function checkCosignVersion(cosign: string, wanted: number): Promise<void> {
+    let run: ProcessResult;
+    try {
+        run = await runProcess(cosign, ["version"], process.env, 30_000);
+    } catch (err) {
+        throw new Error(
+            `cannot run "${cosign}" (${(err as Error).message}): install cosign v${wanted} on the PATH of pulumi ` +
+                `(scripts/install-go-tools builds it from its Go module) or point MODELSHIP_COSIGN at it`,
+        );
+    }
+    const found = /GitVersion:\s*v?(\d+)\.(\d+)\.(\d+)/.exec(run.stdout + run.stderr);
+    if (found && Number(found[1]) !== wanted) {
+        throw new Error(
+            `signing.cosignVersion is ${wanted}, but "${cosign}" is cosign v${found[1]}.${found[2]}.${found[3]}: ` +
+                `set signing.cosignVersion to ${found[1]}, or put cosign v${wanted} on PATH (or in MODELSHIP_COSIGN)`,
+        );
+    }
+}
+
+// ---- a private DOCKER_CONFIG that never outlives the run ------------------------------------------
+
+const livePrivateDirs = new Set<string>();
+let cleanupInstalled = false;
+
+/** A 0700 temporary directory with a config.json holding one login; removed after the run, on exit and on SIGINT/SIGTERM. */
+function privateDockerConfig(host: string, username: string, password: string): string {
+    installCleanup();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-cosign-"));
+    livePrivateDirs.add(dir);
+    fs.writeFileSync(path.join(dir, "config.json"), dockerConfigJson(host, username, password), { mode: 0o600 });
+    return dir;
+}
+
+function removePrivateDir(dir: string): void {
+    fs.rmSync(dir, { recursive: true, force: true });
+    livePrivateDirs.delete(dir);
+}
+
+function installCleanup(): void {
+    if (cleanupInstalled) return;
+    cleanupInstalled = true;
+    const cleanAll = () => {
+        for (const dir of [...livePrivateDirs]) removePrivateDir(dir);
+    };
+    process.on("exit", cleanAll);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.once(signal, () => {
+            cleanAll();
+            process.kill(process.pid, signal);
+        });
+    }
+}
+
+// ---- processes --------------------------------------------------------------------------------
+
+interface ProcessResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    timedOut: boolean;
+}
+
+function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ProcessResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+        }, timeoutMs);
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", (err) => {
+            clearTimeout(timer);
+            reject(err);
+        });
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? 1, stdout, stderr, timedOut });
+        });
+    });
+}
+
+function lastLines(text: string, n: number): string {
+    return text.trim().split("\n").slice(-n).join("\n");
+}
+
+/** Never echo a secret, even if a tool printed one. */
+function redact(text: string, secrets: string[]): string {
+    let out = text;
+    for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[secret]");
+    return out;
+}

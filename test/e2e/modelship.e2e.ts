@@ -1,0 +1,360 @@
+// End to end: the real program (index.ts) under the real Pulumi engine, against real parts only:
+// Debian's docker-registry, the real cosign, and a real Kubernetes control plane (etcd,
+// kube-apiserver, kube-controller-manager built from k8s.io/kubernetes) holding the upstream CRDs.
+//
+// The stack is the dev stack's config (Pulumi.dev.yaml) pointed at this run's registry and cluster
+// instead of rendering YAML: platform charts stay off (they cannot be fetched offline), the Kyverno
+// signature policy, the Argo CD repository Secrets and Applications are applied for real. Steps:
+//   preview with the policy pack (exact digests, policies pass on the model resources) → up →
+//   digests in outputs = preview = what the registry serves → cosign verify of what ImageSignature
+//   made → every Kubernetes object read back from the API server equals what was declared → a second
+//   up changes nothing and writes nothing to the registry → a deleted signature is restored by
+//   `up --refresh` → a mirror serving an unpinned image fails the preview (exit 1) and the audit
+//   lists it → destroy leaves nothing in the API server.
+// Nothing leaves 127.0.0.1. Run with `npm run e2e` (bash .ci/run runs it on every CI run).
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { RegistryClient } from "../../components/oci/registry";
+import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/signing";
+import { ControlPlane, startControlPlane } from "../support/control-plane";
+import { expectSuccess, parseEvents, plannedResources, policyResults, pulumi, PulumiProject, toolchainEnvironment, urnName } from "../support/pulumi-cli";
+import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
+
+const repo = path.resolve(__dirname, "..", "..");
+const upstreamCrds = process.env.MODELSHIP_UPSTREAM_DIR
+    ? path.join(process.env.MODELSHIP_UPSTREAM_DIR, "crds")
+    : path.resolve(repo, "..", "shared", "upstream", "crds");
+const OCI_ARTIFACT = "pulumi-nodejs:dynamic/modelship:OciArtifact";
+const IMAGE_SIGNATURE = "pulumi-nodejs:dynamic/modelship:ImageSignature";
+const KEY_PASSWORD = `key-${process.pid}-${Date.now()}`;
+const POLICY = ["--policy-pack", path.join(repo, "policy"), "--policy-pack-config", path.join(repo, "policy", "config", "dev.json")];
+
+interface StateResource {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    inputs?: Record<string, any>;
+    outputs?: Record<string, any>;
+}
+
+describe("e2e: the real program under the real engine, against a real registry, cosign and Kubernetes API server", function () {
+    this.timeout(15 * 60_000);
+    let run: string;
+    let registry: LocalRegistry;
+    let cluster: ControlPlane;
+    let project: PulumiProject;
+    let writes = () => 0;
+    const previewDigests = new Map<string, string>();
+    let outputs: Record<string, any>;
+    let liveObjects: { urn: string; path: string }[] = [];
+
+    before(async function () {
+        const env = toolchainEnvironment();
+        for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "cosign", "skopeo", "/usr/bin/docker-registry", "etcd", "kube-apiserver", "kube-controller-manager"]) {
+            const found = tool.startsWith("/") ? fs.existsSync(tool) : spawnSync("sh", ["-c", `command -v ${tool}`], { env }).status === 0;
+            if (!found) requireTool(this, tool); // fails under CI=true, skips (naming the tool) elsewhere
+        }
+        process.env.PATH = env.PATH;
+        run = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-e2e-"));
+        fs.mkdirSync(path.join(run, "logs"));
+
+        registry = await startRegistry({ accessLog: true });
+        writes = () => registry.writeRequests();
+        const baseImage = await seedBusyboxBase(registry.host);
+
+        cluster = await startControlPlane({ runDir: path.join(run, "cluster") });
+        await cluster.applyCrds(upstreamCrds);
+        // What the platform would create (its charts are off here): Argo CD's namespace. The model
+        // namespace is Argo CD's to create (CreateNamespace=true) and is not needed by the program.
+        await cluster.createNamespace("argocd");
+
+        // A project directory of the run: the repository's Pulumi.yaml and index.ts (linked, so the
+        // program is the repository's), the models, and a stack config derived from Pulumi.dev.yaml.
+        const dir = path.join(run, "project");
+        fs.mkdirSync(dir);
+        for (const f of ["Pulumi.yaml", "tsconfig.json", "package.json"]) fs.copyFileSync(path.join(repo, f), path.join(dir, f));
+        for (const f of ["index.ts", "node_modules", "models"]) fs.symlinkSync(path.join(repo, f), path.join(dir, f));
+        const keygen = spawnSync("cosign", ["generate-key-pair"], { cwd: dir, env: { ...env, COSIGN_PASSWORD: KEY_PASSWORD }, encoding: "utf8" });
+        if (keygen.status !== 0) throw new Error(`cosign generate-key-pair: ${keygen.stderr}`);
+
+        project = {
+            dir,
+            stack: "e2e",
+            logs: path.join(run, "logs"),
+            env: {
+                ...env,
+                PULUMI_BACKEND_URL: `file://${path.join(run, "state")}`,
+                PULUMI_CONFIG_PASSPHRASE: `e2e-${process.pid}`,
+                KUBECONFIG: cluster.kubeconfigPath,
+                MODELSHIP_CACHE: path.join(run, "modelship-cache"),
+            },
+        };
+        fs.mkdirSync(path.join(run, "state"));
+        expectSuccess(await pulumi(project, ["stack", "init", project.stack]), "pulumi stack init");
+        const stackFile = path.join(dir, `Pulumi.${project.stack}.yaml`);
+        const settings = YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {};
+        settings.config = e2eConfig(registry.host, baseImage, cluster.context);
+        fs.writeFileSync(stackFile, YAML.stringify(settings));
+        expectSuccess(
+            await pulumi(project, ["config", "set", "--secret", "modelship:signingKeyPassword", KEY_PASSWORD, "--stack", project.stack]),
+            "pulumi config set --secret",
+        );
+    });
+
+    after(async () => {
+        await cluster?.stop();
+        await registry?.stop();
+        if (run && process.env.MODELSHIP_E2E_KEEP !== "1") fs.rmSync(run, { recursive: true, force: true });
+        else if (run) console.log(`      run directory kept: ${run}`);
+    });
+
+    it("preview with the policy pack shows the exact digests, and the policies pass on the model resources", async () => {
+        const preview = await pulumi(project, ["preview", "--json", "--stack", project.stack, ...POLICY], {
+            env: { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" },
+        });
+        expectSuccess(preview, "pulumi preview");
+        const events = parseEvents(preview.stdout);
+        const planned = plannedResources(events);
+        for (const r of planned.filter((p) => p.type === OCI_ARTIFACT)) {
+            expect(r.inputs.digest, `${r.urn} digest at preview`).to.match(/^sha256:[a-f0-9]{64}$/);
+            previewDigests.set(urnName(r.urn), r.inputs.digest);
+        }
+        expect([...previewDigests.keys()].sort()).to.deep.equal(["iris-bundle-push", "iris-v1-image", "iris-v2-image"]);
+        const signatures = planned.filter((p) => p.type === IMAGE_SIGNATURE);
+        expect(signatures.map((s) => s.inputs.reference).sort()).to.deep.equal(
+            ["iris-v1-image", "iris-v2-image"].map((n) => `${registry.host}/modelship/iris@${previewDigests.get(n)}`).sort(),
+        );
+        const app = planned.find((p) => p.type === "kubernetes:argoproj.io/v1alpha1:Application");
+        expect(app?.inputs.spec.source.targetRevision).to.equal(previewDigests.get("iris-bundle-push"));
+
+        const { violations, passed } = policyResults(events);
+        const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+        expect(mandatory, JSON.stringify(mandatory, null, 2)).to.deep.equal([]);
+        // The policies ran on the model resources, not only on the stack.
+        const passedOn = (policy: string) => passed.filter((p) => p.policy === policy).map((p) => urnName(p.urn ?? ""));
+        expect(passedOn("require-digest-pinned-storage-uri")).to.include("iris-bundle-push");
+        expect(passedOn("require-digest-pinned-argocd-source")).to.include("iris-application");
+        expect(passedOn("restrict-image-registries")).to.include.members(["iris-v1-image", "iris-v2-image", "iris-bundle-push"]);
+        expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes("require-model-signature"))).to.equal(true);
+        expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes("require-kyverno-signature-policy"))).to.equal(true);
+        fs.writeFileSync(path.join(run, "preview-events.jsonl"), preview.stdout);
+    });
+
+    it("up pushes the previewed digests, signs them and applies the Kubernetes objects", async () => {
+        expectSuccess(await pulumi(project, ["up", "--yes", "--skip-preview", "--stack", project.stack, ...POLICY]), "pulumi up");
+        outputs = JSON.parse(expectSuccess(await pulumi(project, ["stack", "output", "--json", "--stack", project.stack]), "stack output").stdout);
+        const iris = outputs.models.iris;
+        expect(iris.stable.digest).to.equal(previewDigests.get("iris-v1-image"));
+        expect(iris.canary.digest).to.equal(previewDigests.get("iris-v2-image"));
+        expect(iris.bundle.digest).to.equal(previewDigests.get("iris-bundle-push"));
+        expect(iris.application.targetRevision).to.equal(iris.bundle.digest);
+        const client = new RegistryClient(registry.host, { plainHttp: true });
+        try {
+            for (const ref of [iris.stable.image, iris.canary.image, iris.bundle.reference]) {
+                const [repository, digest] = ref.slice(registry.host.length + 1).split("@");
+                const served = await client.getManifest(repository, digest);
+                expect(served?.digest, `registry serves ${ref}`).to.equal(digest);
+            }
+        } finally {
+            client.close();
+        }
+    });
+
+    it("the signatures ImageSignature made verify with cosign and the flags the Kyverno policy implies", () => {
+        const trustedRoot = path.join(run, "trusted_root.json");
+        fs.writeFileSync(trustedRoot, EMPTY_TRUSTED_ROOT);
+        const signing = { transparencyLog: false, signatureFormat: "legacy" as const };
+        for (const image of [outputs.models.iris.stable.image, outputs.models.iris.canary.image]) {
+            const verify = spawnSync("cosign", ["verify", `--key=${path.join(project.dir, "cosign.pub")}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), image], {
+                encoding: "utf8",
+                timeout: 60_000,
+            });
+            expect(verify.status, verify.stderr).to.equal(0);
+            expect(JSON.parse(verify.stdout)[0].critical.image["docker-manifest-digest"]).to.equal(image.split("@")[1]);
+        }
+        const unsigned = spawnSync("cosign", ["verify", `--key=${path.join(project.dir, "cosign.pub")}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), outputs.models.iris.bundle.reference], {
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        expect(unsigned.status, "the bundle is not signed (yet): verifying it must fail").not.to.equal(0);
+    });
+
+    it("every Kubernetes object of the stack, read back from the API server, holds what was declared", async () => {
+        const state = await exportState(project);
+        const declared = state.filter((r) => r.custom !== false && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"));
+        expect(declared.map((r) => `${r.type}::${urnName(r.urn)}`).sort()).to.deep.equal(
+            [
+                "kubernetes:argoproj.io/v1alpha1:Application::iris-application",
+                "kubernetes:core/v1:Secret::iris-repository",
+                "kubernetes:core/v1:Secret::platform-argocd-registry-creds",
+                "kubernetes:policies.kyverno.io/v1:ImageValidatingPolicy::platform-signature-policy",
+            ].sort(),
+        );
+        liveObjects = [];
+        for (const r of declared) {
+            const inputs = r.inputs ?? {};
+            const apiPath = await cluster.objectPath(inputs.apiVersion, inputs.kind, r.outputs?.metadata?.name ?? inputs.metadata?.name, inputs.metadata?.namespace);
+            const live = await cluster.request("GET", apiPath);
+            liveObjects.push({ urn: r.urn, path: apiPath });
+            const { stringData, ...rest } = withoutPulumiFields(inputs);
+            expectSubset(live, rest, urnName(r.urn));
+            if (stringData) {
+                // The API server turns stringData into data (base64).
+                for (const [k, v] of Object.entries(stringData)) expect(Buffer.from(live.data[k], "base64").toString(), `${urnName(r.urn)} data.${k}`).to.equal(v);
+            }
+        }
+        fs.writeFileSync(path.join(run, "live-objects.json"), JSON.stringify(await Promise.all(liveObjects.map((o) => cluster.request("GET", o.path))), null, 2));
+    });
+
+    it("a second up changes nothing and writes nothing to the registry", async () => {
+        const before = writes();
+        const again = expectSuccess(await pulumi(project, ["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", project.stack, ...POLICY]), "second pulumi up");
+        expect(again.stdout).to.match(/\b\d+ unchanged\b/);
+        expect(writes() - before, "registry write requests during the second up").to.equal(0);
+    });
+
+    it("a signature deleted from the registry is made again by up --refresh", async () => {
+        const image: string = outputs.models.iris.stable.image;
+        const sigTag: string = outputs.models.iris.stable.signature.reference.split(":").pop();
+        const repository = image.slice(registry.host.length + 1).split("@")[0];
+        const client = new RegistryClient(registry.host, { plainHttp: true });
+        try {
+            const sig = await client.getManifest(repository, sigTag);
+            expect(sig, "signature present before").not.to.equal(undefined);
+            await client.deleteManifest(repository, sig!.digest);
+            expect(await client.manifestExists(repository, sigTag)).to.equal(false);
+            const up = expectSuccess(await pulumi(project, ["up", "--yes", "--skip-preview", "--refresh", "--stack", project.stack, ...POLICY]), "pulumi up --refresh");
+            expect(up.stdout).to.match(/iris-v1-signature/);
+            expect(await client.manifestExists(repository, sigTag), "signature restored").to.equal(true);
+        } finally {
+            client.close();
+        }
+    });
+
+    it("a mirror serving an unpinned image fails the preview (exit 1), and the audit lists the violation", async () => {
+        const mirror = await serveKnativeMirror();
+        try {
+            const stackFile = path.join(project.dir, `Pulumi.${project.stack}.yaml`);
+            const original = fs.readFileSync(stackFile, "utf8");
+            const settings = YAML.parse(original);
+            settings.config["modelship:platform"].knative = { enabled: true, version: "1.21.1", manifestBaseUrl: mirror.url };
+            await cluster.createNamespace("knative-serving");
+            fs.writeFileSync(stackFile, YAML.stringify(settings));
+            try {
+                const preview = await pulumi(project, ["preview", "--json", "--stack", project.stack, ...POLICY], { env: { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } });
+                expect(preview.code, `preview must fail on the unpinned image (log: ${preview.log})`).to.equal(1);
+                const events = path.join(run, "unpinned-events.jsonl");
+                fs.writeFileSync(events, preview.stdout);
+                const out = path.join(run, "unpinned-report");
+                const audit = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "scripts", "audit.ts"), "--stack", "dev", "--events", events, "--out", out], {
+                    cwd: repo,
+                    encoding: "utf8",
+                    timeout: 120_000,
+                });
+                expect(audit.status, audit.stderr).to.equal(1);
+                const report = JSON.parse(fs.readFileSync(path.join(out, "policy-report.json"), "utf8"));
+                const failures = report.failures.map((f: any) => `${f.policy} ${f.message}`).join("\n");
+                expect(failures).to.match(/require-digest-pinned-images .*mirror\.invalid\/kourier:v1\.21\.0/);
+                expect(fs.readFileSync(path.join(out, "policy-report.md"), "utf8")).to.contain("mirror.invalid/kourier:v1.21.0");
+            } finally {
+                fs.writeFileSync(stackFile, original);
+            }
+        } finally {
+            mirror.close();
+        }
+    });
+
+    it("destroy leaves nothing modelship declared in the API server", async () => {
+        // No Argo CD runs here: do what its controller does for a deleted Application with the
+        // resources finalizer (prune, then drop the finalizer), or the delete would wait forever.
+        const stopArgo = cluster.releaseFinalizers("argoproj.io", "v1alpha1", "applications", "resources-finalizer.argocd.argoproj.io");
+        try {
+            expectSuccess(await pulumi(project, ["destroy", "--yes", "--skip-preview", "--stack", project.stack], { timeoutMs: 600_000 }), "pulumi destroy");
+        } finally {
+            stopArgo();
+        }
+        expect(liveObjects.length).to.be.greaterThan(0);
+        for (const o of liveObjects) {
+            const status = await cluster.status("GET", o.path);
+            expect(status, `${urnName(o.urn)} after destroy`).to.equal(404);
+        }
+        expectSuccess(await pulumi(project, ["stack", "rm", "--yes", "--stack", project.stack]), "pulumi stack rm");
+    });
+});
+
+/** The dev stack's config (Pulumi.dev.yaml), pointed at this run's registry, base image and cluster. */
+function e2eConfig(registryHost: string, baseImage: string, context: string): Record<string, any> {
+    const dev = YAML.parse(fs.readFileSync(path.join(repo, "Pulumi.dev.yaml"), "utf8")).config;
+    const config = structuredClone(dev);
+    config["modelship:kubernetes"] = { context };
+    config["modelship:registry"] = { ...dev["modelship:registry"], host: registryHost };
+    config["modelship:models"] = dev["modelship:models"].map((m: any) => ({ ...m, baseImage }));
+    return config;
+}
+
+async function exportState(project: PulumiProject): Promise<StateResource[]> {
+    const exported = expectSuccess(await pulumi(project, ["stack", "export", "--stack", project.stack]), "pulumi stack export");
+    return JSON.parse(exported.stdout).deployment.resources ?? [];
+}
+
+/** Declared inputs minus what the provider adds or keeps for itself. */
+function withoutPulumiFields(inputs: Record<string, any>): Record<string, any> {
+    const { __defaults, ...rest } = inputs;
+    const metadata = { ...(rest.metadata ?? {}) };
+    delete metadata.__defaults;
+    if (metadata.annotations) {
+        metadata.annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([k]) => !k.startsWith("pulumi.com/")));
+    }
+    return { ...rest, metadata };
+}
+
+/** Every field of `expected` is in `actual` with the same value (objects recursively, arrays element-wise). */
+function expectSubset(actual: any, expected: any, where: string): void {
+    if (expected === null || typeof expected !== "object") {
+        expect(actual, where).to.equal(expected);
+        return;
+    }
+    if (Array.isArray(expected)) {
+        expect(actual, where).to.be.an("array").with.length(expected.length);
+        expected.forEach((e, i) => expectSubset(actual[i], e, `${where}[${i}]`));
+        return;
+    }
+    expect(actual, where).to.be.an("object");
+    for (const [k, v] of Object.entries(expected)) expectSubset(actual[k], v, `${where}.${k}`);
+}
+
+/**
+ * A Knative release mirror on 127.0.0.1 (platform.knative.manifestBaseUrl) whose kourier.yaml runs
+ * an image by tag: what a user gets from a mirror that rewrote images without digests.
+ */
+async function serveKnativeMirror(): Promise<{ url: string; close: () => void }> {
+    const files: Record<string, string> = {
+        "serving-crds.yaml": "",
+        "serving-core.yaml": YAML.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "config-network", namespace: "knative-serving" }, data: {} }),
+        "kourier.yaml": YAML.stringify({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "net-kourier-controller", namespace: "knative-serving" },
+            spec: {
+                selector: { matchLabels: { app: "net-kourier-controller" } },
+                template: { metadata: { labels: { app: "net-kourier-controller" } }, spec: { containers: [{ name: "controller", image: "mirror.invalid/kourier:v1.21.0" }] } },
+            },
+        }),
+    };
+    const server = http.createServer((req, res) => {
+        const name = (req.url ?? "").split("/").pop() ?? "";
+        if (!(name in files)) {
+            res.writeHead(404).end();
+            return;
+        }
+        res.writeHead(200, { "content-type": "application/yaml" }).end(files[name]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
