@@ -81,8 +81,17 @@ function digestOf(image: string): string {
     return image.slice(image.indexOf("@") + 1);
 }
 
+/**
+ * Name of the model server container. KServe merges `model` into the serving runtime's container of
+ * this name (every runtime of kserve-runtime-configs uses it) and finds the container by it to mount
+ * the modelcar. The CRD requires it under `spec.canary[].predictor.model` (its generator drops
+ * `required` only at `spec.predictor.model`), so every predictor sets it: a Standard-mode promote
+ * then stays a pure rename of the predictor.
+ */
+export const MODEL_CONTAINER_NAME = "kserve-container";
+
 function predictorBody(input: InferenceServiceSpecInput, served: ModelVersionImage): Record<string, any> {
-    const model: Record<string, any> = { modelFormat: { name: input.format } };
+    const model: Record<string, any> = { name: MODEL_CONTAINER_NAME, modelFormat: { name: input.format } };
     if (input.runtime) model.runtime = input.runtime;
     model.storageUri = storageUri(served.image);
     model.resources = {

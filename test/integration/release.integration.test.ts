@@ -66,9 +66,8 @@ async function signLikeEngine(inputs: Record<string, any>, cosign?: string): Pro
 }
 
 /** cosign v3 (built as `cosign3` by scripts/install-go-tools), for MODELSHIP_COSIGN and for verifying. */
-function cosign3(): { binary: string; env: Record<string, string> } {
-    const binary = spawnSync("sh", ["-c", "command -v cosign3"], { encoding: "utf8" }).stdout.trim();
-    return { binary, env: {} };
+function cosign3(): { binary: string } {
+    return { binary: spawnSync("sh", ["-c", "command -v cosign3"], { encoding: "utf8" }).stdout.trim() };
 }
 
 /** Private DOCKER_CONFIG directories the signing provider left in the temp dir (there must be none). */
@@ -322,11 +321,13 @@ describe("integration: release with the real cosign and a real registry", functi
             const signature = inputsOf("iris-v1-signature");
             const leftBefore = leftoverDockerConfigs();
             await signLikeEngine(signature);
-            // A failing run (a signature of a digest the registry lacks) reports cosign's error without a secret.
-            const missing = { ...signature, reference: `${target}@sha256:${"0".repeat(64)}`, args: [...signature.args.slice(0, -1), `${target}@sha256:${"0".repeat(64)}`] };
+            // A failing run (the registry refuses a wrong password, one that contains the real one)
+            // reports cosign's error without the password.
+            const wrongPassword = { ...signature, password: pulumi.secret(`${REGISTRY_PASSWORD}-wrong`) };
             let failure = "";
-            await signLikeEngine(missing).catch((err: Error) => (failure = err.message));
+            await signLikeEngine(wrongPassword).catch((err: Error) => (failure = err.message));
             expect(failure).to.match(/^cosign sign of .* failed \(exit \d+\)/);
+            expect(failure).to.match(/UNAUTHORIZED|401|authentication required/i);
             expect(leftoverDockerConfigs(), "the private DOCKER_CONFIG is removed after each run").to.deep.equal(leftBefore);
             // The bundle is pushed with the password from the push resource's (secret) inputs.
             await publishRecipe(reveal(inputsOf("iris-bundle-push")));

@@ -44,6 +44,7 @@ function render(step: string, mode: DeploymentMode, pullSecrets?: string[]) {
 }
 
 const model = (image: string) => ({
+    name: "kserve-container",
     modelFormat: { name: "sklearn" },
     runtime: "kserve-sklearnserver",
     storageUri: `oci://${image}`,
