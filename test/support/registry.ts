@@ -34,8 +34,15 @@ process.on("exit", () => {
 export function requireTool(ctx: Mocha.Context, tool: string): void {
     const found = tool.startsWith("/") ? fs.existsSync(tool) : spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
     if (found) return;
-    const goBuilt = ["cosign", "cosign3", "oras", "crane"].includes(tool);
-    const message = `${tool} is not installed (${goBuilt ? "bash scripts/install-go-tools builds it into ~/.cache/modelship/bin" : "bash scripts/install-system-packages"})`;
+    const fixes: Record<string, string> = {
+        cosign: "bash scripts/install-go-tools builds it into ~/.cache/modelship/bin",
+        "kube-apiserver": "bash scripts/install-control-plane builds it into ~/.cache/modelship/bin",
+        pulumi: "bash scripts/toolchain builds it into ~/.cache/modelship/bin",
+    };
+    for (const t of ["cosign3", "oras", "crane"]) fixes[t] = fixes.cosign;
+    fixes["kube-controller-manager"] = fixes["kube-apiserver"];
+    for (const t of ["pulumi-resource-kubernetes", "pulumi-language-nodejs"]) fixes[t] = fixes.pulumi;
+    const message = `${tool} is not installed (${fixes[tool] ?? "bash scripts/install-system-packages"})`;
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
     // eslint-disable-next-line no-console
     console.warn(`skipping: ${message}`);
