@@ -258,7 +258,10 @@ describe("e2e: the real program under the real engine, against a real registry, 
                 });
                 expect(audit.status, audit.stderr).to.equal(1);
                 const report = JSON.parse(fs.readFileSync(path.join(out, "policy-report.json"), "utf8"));
-                const failures = report.failures.map((f: any) => `${f.policy} ${f.message}`).join("\n");
+                const failures = report.results
+                    .filter((r: any) => r.outcome === "fail" && r.enforcementLevel === "mandatory")
+                    .map((r: any) => `${r.policy} ${r.resourceName} ${r.messages.join(" ")}`)
+                    .join("\n");
                 expect(failures).to.match(/require-digest-pinned-images .*mirror\.invalid\/kourier:v1\.21\.0/);
                 expect(fs.readFileSync(path.join(out, "policy-report.md"), "utf8")).to.contain("mirror.invalid/kourier:v1.21.0");
             } finally {
@@ -298,8 +301,18 @@ function e2eConfig(registryHost: string, baseImage: string, context: string): Re
 }
 
 async function exportState(project: PulumiProject): Promise<StateResource[]> {
-    const exported = expectSuccess(await pulumi(project, ["stack", "export", "--stack", project.stack]), "pulumi stack export");
-    return JSON.parse(exported.stdout).deployment.resources ?? [];
+    const exported = expectSuccess(await pulumi(project, ["stack", "export", "--show-secrets", "--stack", project.stack]), "pulumi stack export");
+    return revealState(JSON.parse(exported.stdout).deployment.resources ?? []);
+}
+
+/** State with secrets shown (`--show-secrets`) holds `{<secret sig>, plaintext: "<json>"}`: the values themselves. */
+function revealState(v: any): any {
+    if (Array.isArray(v)) return v.map(revealState);
+    if (v && typeof v === "object") {
+        if (v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270" && typeof v.plaintext === "string") return revealState(JSON.parse(v.plaintext));
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealState(x)]));
+    }
+    return v;
 }
 
 /** Declared inputs minus what the provider adds or keeps for itself. */
