@@ -21,7 +21,10 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { RegistryClient } from "../../components/oci/registry";
 import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/signing";
+import * as zlib from "zlib";
 import { ControlPlane, startControlPlane } from "../support/control-plane";
+import { builtInKubernetesTypes, caseConfig, cases, collectObjects, declareWholeProgram } from "../support/declared-objects";
+import { installReleaseMocks } from "../release/support";
 import { expectSuccess, parseEvents, plannedResources, policyResults, pulumi, PulumiProject, toolchainEnvironment, urnName } from "../support/pulumi-cli";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 
@@ -72,6 +75,7 @@ describe("e2e: the real program under the real engine, against a real registry, 
         // What the platform would create (its charts are off here): Argo CD's namespace. The model
         // namespace is Argo CD's to create (CreateNamespace=true) and is not needed by the program.
         await cluster.createNamespace("argocd");
+        await cluster.createNamespace("models"); // only for the dry-run creates of bundled InferenceServices
 
         // A project directory of the run: the repository's Pulumi.yaml and index.ts (linked, so the
         // program is the repository's), the models, and a stack config derived from Pulumi.dev.yaml.
@@ -208,7 +212,52 @@ describe("e2e: the real program under the real engine, against a real registry, 
                 for (const [k, v] of Object.entries(stringData)) expect(Buffer.from(live.data[k], "base64").toString(), `${urnName(r.urn)} data.${k}`).to.equal(v);
             }
         }
-        fs.writeFileSync(path.join(run, "live-objects.json"), JSON.stringify(await Promise.all(liveObjects.map((o) => cluster.request("GET", o.path))), null, 2));
+        // One release's objects as the API server returned them (for the log; managedFields dropped).
+        for (const o of liveObjects.filter((x) => /::iris-(application|repository)$/.test(x.urn))) {
+            const live = await cluster.request("GET", o.path);
+            delete live.metadata.managedFields;
+            if (live.data) live.data = Object.fromEntries(Object.keys(live.data).map((k) => [k, "<base64>"]));
+            console.log(YAML.stringify(live).replace(/^/gm, "        "));
+        }
+    });
+
+    it("the bundle Argo CD would sync, pulled from the registry, is accepted by the API server (dry run, strict field validation)", async () => {
+        const [repository, digest] = outputs.models.iris.bundle.reference.slice(registry.host.length + 1).split("@");
+        const client = new RegistryClient(registry.host, { plainHttp: true });
+        let files: Record<string, string>;
+        try {
+            const manifest = JSON.parse((await client.getManifest(repository, digest))!.bytes.toString("utf8"));
+            files = untar(zlib.gunzipSync(await client.getBlob(repository, manifest.layers[0].digest)));
+        } finally {
+            client.close();
+        }
+        const objects = Object.values(files).flatMap((text) => YAML.parseAllDocuments(text).map((d) => d.toJSON()));
+        expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(["InferenceService/iris"]);
+        for (const o of objects) await dryRunCreate(cluster, o);
+        // The check can fail: the same object with a misspelt field is refused, not pruned.
+        const misspelt = structuredClone(objects[0]);
+        misspelt.spec.predictor.model.storageURI = misspelt.spec.predictor.model.storageUri;
+        let refused = "";
+        await dryRunCreate(cluster, misspelt).catch((err: Error) => (refused = err.message));
+        expect(refused).to.match(/unknown field "spec\.predictor\.model\.storageURI"/);
+        console.log(`      bundle ${digest.slice(0, 19)}…: ${objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).join(", ")} accepted`);
+    });
+
+    it("every object modelship declares or bundles, for dev and prod, both KServe modes, canary on and off, is accepted by the API server (dry run, strict)", async () => {
+        installReleaseMocks();
+        const builtIn = builtInKubernetesTypes();
+        const accepted: string[] = [];
+        for (const { stack, mode, canary } of cases) {
+            await declareWholeProgram(caseConfig(stack, mode, canary));
+            for (const [kind, objects] of collectObjects(builtIn).custom) {
+                for (const { object } of objects) {
+                    await dryRunCreate(cluster, object);
+                    accepted.push(`${stack}/${mode}/canary-${canary ? "on" : "off"} ${kind}`);
+                }
+            }
+        }
+        expect(accepted, "3 custom objects per case: InferenceService, Application, ImageValidatingPolicy").to.have.length(cases.length * 3);
+        console.log(`      ${accepted.length} objects in ${cases.length} cases accepted`);
     });
 
     it("a second up changes nothing and writes nothing to the registry", async () => {
@@ -289,6 +338,38 @@ describe("e2e: the real program under the real engine, against a real registry, 
         expectSuccess(await pulumi(project, ["stack", "rm", "--yes", "--stack", project.stack]), "pulumi stack rm");
     });
 });
+
+let dryRuns = 0;
+
+/**
+ * POST with `dryRun=All&fieldValidation=Strict`: the API server validates and rejects unknown fields,
+ * stores nothing. Under a fresh name, so an object the stack applied does not answer 409.
+ */
+async function dryRunCreate(cluster: ControlPlane, declared: Record<string, any>): Promise<void> {
+    const object = { ...declared, metadata: { ...declared.metadata, name: `dry-run-${++dryRuns}-${declared.metadata.name}` } };
+    const itemPath = await cluster.objectPath(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
+    const collection = itemPath.slice(0, itemPath.lastIndexOf("/"));
+    try {
+        await cluster.request("POST", `${collection}?dryRun=All&fieldValidation=Strict`, object);
+    } catch (err) {
+        throw new Error(`${object.kind}/${object.metadata.name} rejected by the API server: ${(err as Error).message}`);
+    }
+}
+
+/** The regular files of a tar archive, by name. */
+function untar(tar: Buffer): Record<string, string> {
+    const files: Record<string, string> = {};
+    for (let off = 0; off + 512 <= tar.length; ) {
+        const header = tar.subarray(off, off + 512);
+        if (header.every((b) => b === 0)) break;
+        const name = header.subarray(0, 100).toString().replace(/\0.*$/s, "");
+        const size = parseInt(header.subarray(124, 136).toString().replace(/\0.*$/s, "").trim(), 8);
+        const type = String.fromCharCode(header[156]);
+        if (type === "0" || type === "\0") files[name] = tar.subarray(off + 512, off + 512 + size).toString("utf8");
+        off += 512 + Math.ceil(size / 512) * 512;
+    }
+    return files;
+}
 
 /** The dev stack's config (Pulumi.dev.yaml), pointed at this run's registry, base image and cluster. */
 function e2eConfig(registryHost: string, baseImage: string, context: string): Record<string, any> {
