@@ -1,4 +1,4 @@
-// The event streams recorded by `npm run e2e -- --record` (test/fixtures/engine-events/recorded-e2e-*.jsonl)
+// The event streams recorded by an earlier e2e (test/fixtures/engine-events/recorded-e2e-*.jsonl; see its README)
 // say what the e2e run showed: the compliant preview has the exact digests and no mandatory failure;
 // the unpinned one fails exactly the three mandatory pinning/registry policies on the bundle.
 // test/policy/report.test.ts checks the report's invariants on them as on every recorded stream.
