@@ -124,10 +124,9 @@ export interface ModelImages {
 
 /**
  * The model images of one release: a ModelImage for the stable version and one for the canary, as
- * children of `parent`, named `<name>-<version>`. Used by ModelRelease (and by the e2e program,
- * test/e2e/program, which runs the engine over the parts whose providers exist).
+ * children of `parent`, named `<name>-<version>`.
  */
-export function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulumi.Resource): ModelImages {
+function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulumi.Resource): ModelImages {
     const { model, registry, signing } = args;
     const projectDir = args.projectDir ?? process.cwd();
     const repos = releaseRepositories(registry, model.name);
@@ -165,29 +164,26 @@ export function declareModelImages(name: string, args: ModelArtifactsArgs, paren
 
 /**
  * The InferenceService of the release (buildInferenceService over the images' references) in a
- * ManifestBundle named `<name>-bundle`, child of `parent`. `extraManifests` are appended to the
- * bundle's objects (the e2e program uses it to offer the policy pack an unpinned workload).
+ * ManifestBundle named `<name>-bundle`, child of `parent`.
  */
-export function declareModelBundle(
+function declareModelBundle(
     name: string,
     args: ModelArtifactsArgs,
     images: Pick<ModelImages, "stableImage" | "canaryImage">,
     parent: pulumi.Resource,
-    extraManifests?: pulumi.Input<KubernetesObject[]>,
 ): { bundle: ManifestBundle; manifests: pulumi.Output<KubernetesObject[]>; newestVersion: string } {
     const { model, registry } = args;
     const repos = releaseRepositories(registry, model.name);
     const secrets = args.secrets ?? {};
     const manifests = pulumi
-        .all([images.stableImage.reference, images.canaryImage ? images.canaryImage.reference : pulumi.output(undefined), pulumi.output(extraManifests ?? [])])
-        .apply(([stable, canary, extra]) => [
+        .all([images.stableImage.reference, images.canaryImage ? images.canaryImage.reference : pulumi.output(undefined)])
+        .apply(([stable, canary]): KubernetesObject[] => [
             buildInferenceService(
                 inferenceServiceInputFor(model, { stable, canary }, {
                     deploymentMode: args.deploymentMode,
                     imagePullSecrets: args.imagePullSecretName ? [args.imagePullSecretName] : [],
                 }),
             ),
-            ...(extra as KubernetesObject[]),
         ]);
     const newestVersion = model.canary?.version ?? model.version;
     const bundle = new ManifestBundle(

@@ -346,7 +346,7 @@ let dryRuns = 0;
  * stores nothing. Under a fresh name, so an object the stack applied does not answer 409.
  */
 async function dryRunCreate(cluster: ControlPlane, declared: Record<string, any>): Promise<void> {
-    const object = { ...declared, metadata: { ...declared.metadata, name: `dry-run-${++dryRuns}-${declared.metadata.name}` } };
+    const object: Record<string, any> = { ...declared, metadata: { ...declared.metadata, name: `dry-run-${++dryRuns}-${declared.metadata.name}` } };
     const itemPath = await cluster.objectPath(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
     const collection = itemPath.slice(0, itemPath.lastIndexOf("/"));
     try {
