@@ -25,6 +25,7 @@ import * as zlib from "zlib";
 import { ControlPlane, startControlPlane } from "../support/control-plane";
 import { builtInKubernetesTypes, caseConfig, cases, collectObjects, declareWholeProgram } from "../support/declared-objects";
 import { installReleaseMocks } from "../release/support";
+import { untar } from "../support/tar";
 import { expectSuccess, parseEvents, plannedResources, policyResults, pulumi, PulumiProject, toolchainEnvironment, urnName } from "../support/pulumi-cli";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 
@@ -354,21 +355,6 @@ async function dryRunCreate(cluster: ControlPlane, declared: Record<string, any>
     } catch (err) {
         throw new Error(`${object.kind}/${object.metadata.name} rejected by the API server: ${(err as Error).message}`);
     }
-}
-
-/** The regular files of a tar archive, by name. */
-function untar(tar: Buffer): Record<string, string> {
-    const files: Record<string, string> = {};
-    for (let off = 0; off + 512 <= tar.length; ) {
-        const header = tar.subarray(off, off + 512);
-        if (header.every((b) => b === 0)) break;
-        const name = header.subarray(0, 100).toString().replace(/\0.*$/s, "");
-        const size = parseInt(header.subarray(124, 136).toString().replace(/\0.*$/s, "").trim(), 8);
-        const type = String.fromCharCode(header[156]);
-        if (type === "0" || type === "\0") files[name] = tar.subarray(off + 512, off + 512 + size).toString("utf8");
-        off += 512 + Math.ceil(size / 512) * 512;
-    }
-    return files;
 }
 
 /** The dev stack's config (Pulumi.dev.yaml), pointed at this run's registry, base image and cluster. */

@@ -26,6 +26,7 @@ import type { ModelConfig, SigningConfig, StackConfig } from "../../components/c
 import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImageComposer } from "../../components/release";
 import { RegistryClient } from "../../components/oci/registry";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
+import { untar } from "../support/tar";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
 if (!(process.env.PATH ?? "").split(":").includes(cacheBin)) process.env.PATH = `${cacheBin}:${process.env.PATH}`;
@@ -134,17 +135,7 @@ async function pullBundle(reference: string, authfile?: string): Promise<Record<
     const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
     expect(manifest.layers).to.have.length(1);
     expect(manifest.layers[0].mediaType).to.equal("application/vnd.oci.image.layer.v1.tar+gzip");
-    const tar = zlib.gunzipSync(blob(manifest.layers[0].digest));
-    const files: Record<string, string> = {};
-    for (let off = 0; off + 512 <= tar.length; ) {
-        const header = tar.subarray(off, off + 512);
-        if (header.every((b) => b === 0)) break;
-        const name = header.subarray(0, 100).toString().replace(/\0.*$/s, "");
-        const size = parseInt(header.subarray(124, 136).toString().replace(/\0.*$/s, "").trim(), 8);
-        const type = String.fromCharCode(header[156]);
-        if (type === "0" || type === "\0") files[name] = tar.subarray(off + 512, off + 512 + size).toString("utf8");
-        off += 512 + Math.ceil(size / 512) * 512;
-    }
+    const files = untar(zlib.gunzipSync(blob(manifest.layers[0].digest)));
     fs.rmSync(dir, { recursive: true, force: true });
     return files;
 }
