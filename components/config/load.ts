@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { keyRefKind, StackConfig } from "./schema";
-import { ConfigProblem, formatConfigProblems, validateStackConfig } from "./validate";
+import { modelDirProblems } from "./model-dirs";
+import { closestKey, ConfigProblem, formatConfigProblems, validateStackConfig } from "./validate";
 
 // `isConfigSecret` exists in the JS runtime but not in the published .d.ts.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,9 +14,13 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 export const configNamespace = "modelship";
 /** The object-valued keys validated by the schema. */
 export const objectKeys = ["kubernetes", "platform", "registry", "signing", "models"] as const;
+/** Boolean keys validated by the schema. */
+export const flagKeys = ["allowEmptyModels"] as const;
 /** Secret keys: top-level so they stay Pulumi secrets; never read as plaintext. */
 export const secretKeys = ["registryPassword", "signingKeyPassword"] as const;
 export type SecretKey = (typeof secretKeys)[number];
+/** Every key of the namespace; any other `modelship:*` key is reported, never ignored. */
+export const knownKeys: readonly string[] = [...objectKeys, ...flagKeys, ...secretKeys];
 
 /** The secrets the program uses, as secret Outputs; absent when not set. */
 export interface StackSecrets {
@@ -29,7 +34,11 @@ export interface LoadedStackConfig {
 }
 
 export interface LoadStackConfigOptions {
-    /** Directory relative paths (public key, signing key file) are resolved from. Default: `process.cwd()` (the project root under `pulumi up`). */
+    /**
+     * Directory relative paths (model directories, public key, signing key file) are resolved from;
+     * model directories must lie inside it unless the model sets `allowOutsideProject`. Default:
+     * `process.cwd()` (the project root under `pulumi up`).
+     */
     projectDir?: string;
     /** Config bag to read; default `new pulumi.Config("modelship")`. */
     config?: pulumi.Config;
@@ -41,10 +50,36 @@ interface RawRead {
     problems: ConfigProblem[];
 }
 
+/**
+ * Keys of the namespace that modelship does not know (a misspelt `modelship:model` would otherwise be
+ * ignored, leaving a stack with no model). `pulumi.Config` cannot list keys; the runtime's
+ * `allConfig()` holds every key the engine passed (PULUMI_CONFIG), Pulumi.yaml defaults included.
+ */
+export function unknownKeyProblems(namespace: string, all: Record<string, string> = pulumi.runtime.allConfig()): ConfigProblem[] {
+    const prefix = `${namespace}:`;
+    const problems: ConfigProblem[] = [];
+    for (const fullKey of Object.keys(all).sort()) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        if (knownKeys.includes(key)) {
+            continue;
+        }
+        const suggestion = closestKey(key, knownKeys);
+        const text =
+            suggestion !== undefined
+                ? `is not a known key: did you mean "${suggestion}"?`
+                : `is not a known key: remove it with \`pulumi config rm ${fullKey}\` (known keys: ${knownKeys.join(", ")})`;
+        problems.push({ path: fullKey, message: `${fullKey} ${text}` });
+    }
+    return problems;
+}
+
 function readRaw(cfg: pulumi.Config, projectDir: string): RawRead {
     const raw: Record<string, unknown> = {};
-    const problems: ConfigProblem[] = [];
-    for (const key of objectKeys) {
+    const problems: ConfigProblem[] = unknownKeyProblems(cfg.name);
+    for (const key of [...objectKeys, ...flagKeys]) {
         try {
             const v = cfg.getObject<unknown>(key);
             if (v !== undefined) {
@@ -73,6 +108,7 @@ function readRaw(cfg: pulumi.Config, projectDir: string): RawRead {
         }
     }
     problems.push(...resolveSigningFiles(raw, projectDir));
+    problems.push(...modelDirProblems(raw.models, projectDir));
     return { raw, present, problems };
 }
 

@@ -193,6 +193,19 @@ export function renderIssues(kubernetes: unknown, registry: unknown, platform: u
     ];
 }
 
+/** An empty model list would delete every release the stack shipped: refused unless the stack says so. */
+export function emptyModelsIssues(models: unknown, allowEmptyModels: unknown): ConfigIssue[] {
+    const empty = models === undefined || (Array.isArray(models) && models.length === 0);
+    if (!empty || allowEmptyModels === true) return [];
+    return [
+        {
+            path: ["models"],
+            message:
+                "is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
+        },
+    ];
+}
+
 export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const list = Array.isArray(models) ? models : [];
@@ -513,6 +526,8 @@ export const modelSchema = z
             .enum(["daemonless", "docker"], { error: '"daemonless" (default, digest known at preview) or "docker" (@pulumi/docker with your dockerfile or a generated one; needs a Docker daemon)' })
             .default("daemonless"),
         dockerfile: requiredString("the Dockerfile path").optional(),
+        /** Allow modelDir / canary.modelDir outside the project directory (checked by `loadStackConfig`). */
+        allowOutsideProject: bool().default(false),
     })
     .superRefine((m, ctx) => addIssues(ctx, modelIssues(m)));
 export type ModelConfig = z.infer<typeof modelSchema>;
@@ -543,8 +558,16 @@ export const stackConfigSchema = z
         // key and public key are asked for (defaults are security decisions).
         signing: signingSchema.prefault({}),
         models: z.array(modelSchema, { error: "must be a list of models" }).default([]),
+        /** Lets `models` be empty: the stack then ships nothing and deletes every release it shipped. */
+        allowEmptyModels: bool().default(false),
     })
-    .superRefine((cfg, ctx) => addIssues(ctx, [...stackIssues(cfg.platform, cfg.models), ...renderIssues(cfg.kubernetes, cfg.registry, cfg.platform)]));
+    .superRefine((cfg, ctx) =>
+        addIssues(ctx, [
+            ...emptyModelsIssues(cfg.models, cfg.allowEmptyModels),
+            ...stackIssues(cfg.platform, cfg.models),
+            ...renderIssues(cfg.kubernetes, cfg.registry, cfg.platform),
+        ]),
+    );
 
 /** Secrets are separate config keys so they stay Pulumi secrets; here only whether each is present. */
 export interface SecretPresence {

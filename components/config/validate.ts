@@ -1,7 +1,7 @@
 // Turns the zod schema's issues into problems a person can act on: one per problem, every problem at
 // once, each with its path ("models[1].baseImage") and the fix. Pure: no Pulumi imports.
 import { z } from "zod";
-import { ConfigIssue, modelIssues, registryIssues, renderIssues, SecretPresence, signingIssues, StackConfig, stackConfigSchema, stackIssues } from "./schema";
+import { ConfigIssue, emptyModelsIssues, modelIssues, registryIssues, renderIssues, SecretPresence, signingIssues, StackConfig, stackConfigSchema, stackIssues } from "./schema";
 
 export interface ConfigProblem {
     /** Where the problem is, e.g. `models[1].baseImage` or `registryPassword`. */
@@ -75,7 +75,7 @@ const defaultMessages: z.core.$ZodErrorMap = (iss) => {
     }
 };
 
-// -- schema lookup, for "known settings here" hints on unknown keys
+// -- schema lookup, for "did you mean" / "known here" hints on unknown keys
 
 function unwrapSchema(schema: z.core.$ZodType): z.core.$ZodType {
     let s = schema;
@@ -119,24 +119,58 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
     return def?.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
-function editDistance(a: string, b: string): number {
-    const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) {
+/** Edit distance (insertions, deletions, substitutions and adjacent transpositions), case-insensitive. */
+export function editDistance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    const dp = Array.from({ length: x.length + 1 }, (_, i) => [i, ...Array<number>(y.length).fill(0)]);
+    for (let j = 1; j <= y.length; j++) {
         dp[0][j] = j;
     }
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    for (let i = 1; i <= x.length; i++) {
+        for (let j = 1; j <= y.length; j++) {
+            dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+                dp[i][j] = Math.min(dp[i][j], dp[i - 2][j - 2] + 1);
+            }
         }
     }
-    return dp[a.length][b.length];
+    return dp[x.length][y.length];
 }
 
-function unknownKeyText(parent: readonly PropertyKey[], key: string): string {
-    const known = knownKeysAt(parent);
-    const close = known.filter((k) => editDistance(k, key) <= Math.max(1, Math.floor(k.length / 4))).sort((x, y) => editDistance(x, key) - editDistance(y, key));
-    const list = known.length > 0 ? ` (known here: ${known.join(", ")})` : "";
-    return close.length > 0 ? `is not a known setting; did you mean "${close[0]}"?${list}` : `is not a known setting: remove it${list}`;
+/**
+ * The known key `key` was most likely meant to be, for a "did you mean" hint: within edit distance 2
+ * (but not a complete rewrite of a short key), or a prefix either way (3 characters or more). The
+ * nearest wins; at equal distance a key the input is cut short of, then the first in `known`.
+ * Undefined when none is close.
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+    let best: { key: string; distance: number; truncated: boolean } | undefined;
+    const k = key.toLowerCase();
+    for (const candidate of known) {
+        const distance = editDistance(key, candidate);
+        const close = distance <= 2 && distance < Math.min(key.length, candidate.length);
+        const c = candidate.toLowerCase();
+        const truncated = k.length >= 3 && c.startsWith(k);
+        const prefix = truncated || (c.length >= 3 && k.startsWith(c));
+        if (!close && !prefix) {
+            continue;
+        }
+        // Nearest first; at equal distance, a key the input is cut short of ("registryPass").
+        if (best === undefined || distance < best.distance || (distance === best.distance && truncated && !best.truncated)) {
+            best = { key: candidate, distance, truncated };
+        }
+    }
+    return best?.key;
+}
+
+/** The text after the path for an unknown key: the closest known key, or "remove it" and the keys known there. */
+function unknownKeyText(key: string, known: readonly string[]): string {
+    const suggestion = closestKey(key, known);
+    if (suggestion !== undefined) {
+        return `is not a known key: did you mean "${suggestion}"?`;
+    }
+    return known.length > 0 ? `is not a known key: remove it (known here: ${known.join(", ")})` : "is not a known key: remove it";
 }
 
 function issuesToProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
@@ -144,7 +178,7 @@ function issuesToProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] 
     for (const iss of issues) {
         if (iss.code === "unrecognized_keys") {
             for (const key of iss.keys) {
-                out.push(problem([...iss.path, key], unknownKeyText(iss.path, key)));
+                out.push(problem([...iss.path, key], unknownKeyText(key, knownKeysAt(iss.path))));
             }
         } else {
             out.push(problem(iss.path, iss.message));
@@ -218,6 +252,7 @@ function rawCrossFieldIssues(raw: Record<string, unknown>): ConfigIssue[] {
             }
         });
     }
+    out.push(...emptyModelsIssues(raw.models, raw.allowEmptyModels));
     out.push(...stackIssues(raw.platform, raw.models));
     out.push(...renderIssues(raw.kubernetes, raw.registry, raw.platform));
     return out;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { stackConfigSchema } from "../../components/config/schema";
-import { formatConfigProblems, formatPath, validateStackConfig } from "../../components/config/validate";
+import { closestKey, formatConfigProblems, formatPath, validateStackConfig } from "../../components/config/validate";
 import * as fs from "fs";
 import * as path from "path";
 import { allSecrets, busybox, noSecrets, projectRoot, stackFileRaw, testPublicKeyPem, validRaw } from "./fixtures";
@@ -262,9 +262,57 @@ describe("validateStackConfig", () => {
             {
                 name: "a misspelt key",
                 change: (r) => (r.registry.repositoryPrefx = "x"),
+                expected: ['registry.repositoryPrefx is not a known key: did you mean "repositoryPrefix"?'],
+            },
+            {
+                name: "a misspelt nested key (letters swapped)",
+                change: (r) => (r.registry.hots = "ghcr.io"),
+                expected: ['registry.hots is not a known key: did you mean "host"?'],
+            },
+            {
+                name: "a misspelt key deep in the platform section",
+                change: (r) => (r.platform = { kserve: { modelcar: { memroy: "20Mi" } } }),
+                expected: ['platform.kserve.modelcar.memroy is not a known key: did you mean "memory"?'],
+            },
+            {
+                name: "a misspelt key of a model",
+                change: (r) => (r.models[1].allowOutsidProject = true),
+                expected: ['models[1].allowOutsidProject is not a known key: did you mean "allowOutsideProject"?'],
+            },
+            {
+                name: "an unknown nested key with no key close to it",
+                change: (r) => (r.registry.mirror = "x"),
+                expected: ["registry.mirror is not a known key: remove it (known here: host, repositoryPrefix, plainHttp, insecure, username)"],
+            },
+            {
+                name: "an empty model list",
+                change: (r) => (r.models = []),
                 expected: [
-                    'registry.repositoryPrefx is not a known setting; did you mean "repositoryPrefix"? (known here: host, repositoryPrefix, plainHttp, insecure, username)',
+                    "models is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
                 ],
+            },
+            {
+                name: "no models key at all",
+                change: (r) => delete r.models,
+                expected: [
+                    "models is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
+                ],
+            },
+            {
+                name: "an empty model list with allowEmptyModels not a boolean",
+                change: (r) => {
+                    r.models = [];
+                    r.allowEmptyModels = "yes";
+                },
+                expected: [
+                    "allowEmptyModels must be true or false",
+                    "models is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
+                ],
+            },
+            {
+                name: "allowOutsideProject not a boolean",
+                change: (r) => (r.models[0].allowOutsideProject = "yes"),
+                expected: ["models[0].allowOutsideProject must be true or false"],
             },
             {
                 name: "missing registry",
@@ -306,6 +354,26 @@ describe("validateStackConfig", () => {
                 ],
             },
         ];
+
+        it("an empty model list is valid when the stack sets allowEmptyModels: true", () => {
+            const raw = validRaw();
+            raw.models = [];
+            raw.allowEmptyModels = true;
+            const result = validateStackConfig(raw, noSecrets);
+            expect(result.ok, JSON.stringify(!result.ok && result.problems)).to.equal(true);
+            if (!result.ok) return;
+            expect(result.config.models).to.deep.equal([]);
+        });
+
+        it("the empty-model check is reported with the other problems when another field fails", () => {
+            const raw = validRaw();
+            raw.models = [];
+            raw.registry.hots = "x";
+            expect(problemsOf(raw)).to.deep.equal([
+                'registry.hots is not a known key: did you mean "host"?',
+                "models is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
+            ]);
+        });
 
         it("builder docker without a dockerfile is valid: modelship generates the modelcar Dockerfile", () => {
             const raw = validRaw();
@@ -363,6 +431,34 @@ describe("validateStackConfig", () => {
         });
     });
 
+    describe("closestKey", () => {
+        const top = ["kubernetes", "platform", "registry", "signing", "models", "allowEmptyModels", "registryPassword", "signingKeyPassword"];
+
+        it("suggests a key within edit distance 2 (a swap of adjacent letters counts once)", () => {
+            expect(closestKey("registy", top)).to.equal("registry");
+            expect(closestKey("model", top)).to.equal("models");
+            expect(closestKey("hots", ["host", "repositoryPrefix", "plainHttp", "insecure", "username"])).to.equal("host");
+            expect(closestKey("Signing", top)).to.equal("signing");
+        });
+
+        it("suggests a key the misspelling is a prefix of, or that is a prefix of it", () => {
+            expect(closestKey("registryPass", top)).to.equal("registryPassword");
+            expect(closestKey("sign", top)).to.equal("signing");
+            expect(closestKey("modelsList", top)).to.equal("models");
+        });
+
+        it("prefers the nearest key", () => {
+            expect(closestKey("registryPasword", top)).to.equal("registryPassword");
+            expect(closestKey("signingKey", top)).to.equal("signing");
+        });
+
+        it("suggests nothing when no key is close, or for a short key rewritten entirely", () => {
+            expect(closestKey("replicas", top)).to.equal(undefined);
+            expect(closestKey("ab", ["cd", "host"])).to.equal(undefined);
+            expect(closestKey("x", top)).to.equal(undefined);
+        });
+    });
+
     it("formats paths the way the messages use them", () => {
         expect(formatPath(["models", 1, "baseImage"])).to.equal("models[1].baseImage");
         expect(formatPath(["platform", "argocd", "values", "configs.params"])).to.equal('platform.argocd.values["configs.params"]');
@@ -374,5 +470,15 @@ describe("validateStackConfig", () => {
         const r = stackConfigSchema.safeParse(raw);
         expect(r.success).to.equal(false);
         expect(r.error?.issues.map((i) => i.path.join("."))).to.deep.equal(["models.1.name"]);
+    });
+
+    it("the exported schema refuses an empty model list itself, unless allowEmptyModels is true", () => {
+        const raw = validRaw();
+        raw.models = [];
+        const r = stackConfigSchema.safeParse(raw);
+        expect(r.error?.issues.map((i) => `${i.path.join(".")} ${i.message}`)).to.deep.equal([
+            "models is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
+        ]);
+        expect(stackConfigSchema.safeParse({ ...raw, allowEmptyModels: true }).success).to.equal(true);
     });
 });

@@ -79,11 +79,13 @@ describe("e2e: the real program under the real engine, against a real registry, 
         await cluster.createNamespace("models"); // only for the dry-run creates of bundled InferenceServices
 
         // A project directory of the run: the repository's Pulumi.yaml and index.ts (linked, so the
-        // program is the repository's), the models, and a stack config derived from Pulumi.dev.yaml.
+        // program is the repository's), a copy of the models, and a stack config derived from Pulumi.dev.yaml.
         const dir = path.join(run, "project");
         fs.mkdirSync(dir);
         for (const f of ["Pulumi.yaml", "tsconfig.json", "package.json"]) fs.copyFileSync(path.join(repo, f), path.join(dir, f));
-        for (const f of ["index.ts", "node_modules", "models"]) fs.symlinkSync(path.join(repo, f), path.join(dir, f));
+        for (const f of ["index.ts", "node_modules"]) fs.symlinkSync(path.join(repo, f), path.join(dir, f));
+        // Copied, not linked: model directories must lie inside the project (models[].allowOutsideProject).
+        fs.cpSync(path.join(repo, "models"), path.join(dir, "models"), { recursive: true });
         const keygen = spawnSync("cosign", ["generate-key-pair"], { cwd: dir, env: { ...env, COSIGN_PASSWORD: KEY_PASSWORD }, encoding: "utf8" });
         if (keygen.status !== 0) throw new Error(`cosign generate-key-pair: ${keygen.stderr}`);
 

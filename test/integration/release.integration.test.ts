@@ -89,6 +89,7 @@ function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>,
         registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, ...(username ? { username } : {}) },
         signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, ...signing } as SigningConfig,
         models: [],
+        allowEmptyModels: true,
     };
 }
 
@@ -105,6 +106,7 @@ function modelFor(baseImage: string, over: Partial<ModelConfig> = {}): ModelConf
         resources: { cpu: "100m", memory: "256Mi" },
         provenance: { sourceRevision: "0123456789abcdef", trainingRunId: "run-7", datasetHash: `sha256:${"e".repeat(64)}` },
         builder: "daemonless",
+        allowOutsideProject: false,
         ...over,
     };
 }

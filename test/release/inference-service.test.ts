@@ -23,6 +23,7 @@ const baseModel: ModelConfig = {
     resources: { cpu: "100m", memory: "256Mi" },
     provenance: { sourceRevision: "0123abc", trainingRunId: "run-42", datasetHash: `sha256:${"d".repeat(64)}` },
     builder: "daemonless",
+    allowOutsideProject: false,
 };
 
 /** The four rollout steps of the README, as stack config. */
