@@ -4,11 +4,7 @@
 // are invalid, and reports every problem at once.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigProblem, formatPath } from "./validate";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { ConfigProblem, formatPath, isRecord } from "./validate";
 
 /** `p` with symlinks resolved as far as it exists (so a link out of the project counts as outside). */
 function realPathOf(p: string): string {

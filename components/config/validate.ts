@@ -187,7 +187,7 @@ function issuesToProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] 
     return out;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { dockerConfigJson } from "../oci/auth";
+import { parseImageReference } from "../oci/reference";
 import { RegistryClient } from "../oci/registry";
 
 /** The signing resource's inputs, as the provider receives them (secrets unwrapped). */
@@ -67,12 +68,11 @@ export async function signaturePresent(recipe: SignatureRecipe): Promise<boolean
         maxRetries: 1,
     });
     try {
-        const at = recipe.signatureReference.lastIndexOf(":");
-        const repository = recipe.signatureReference.slice(recipe.registry.length + 1, at);
-        if (await client.manifestExists(repository, recipe.signatureReference.slice(at + 1))) return true;
+        const { repository, tag } = parseImageReference(recipe.signatureReference);
+        if (await client.manifestExists(repository, tag!)) return true;
         if (recipe.signatureFormat !== "bundle") return false;
         // Registries with the referrers API keep bundles there, without the fallback tag.
-        const digest = recipe.reference.slice(recipe.reference.lastIndexOf("@") + 1);
+        const { digest } = parseImageReference(recipe.reference);
         const res = await client.request("GET", `/v2/${repository}/referrers/${digest}`, { repository, ok: [200, 404], headers: { accept: "application/vnd.oci.image.index.v1+json" } });
         if (res.status !== 200) return false;
         const index = JSON.parse(res.body.toString("utf8")) as { manifests?: Array<{ artifactType?: string }> };
@@ -82,12 +82,17 @@ export async function signaturePresent(recipe: SignatureRecipe): Promise<boolean
     }
 }
 
+/** `cosign version` output per binary: asked once per provider process, not once per image. */
+const versionProbes = new Map<string, Promise<ProcessResult>>();
+
 /** Fails with the fix when the cosign on PATH is not the major version the arguments were built for. */
 async function checkCosignVersion(cosign: string, wanted: number): Promise<void> {
     let run: ProcessResult;
     try {
-        run = await runProcess(cosign, ["version"], process.env, 30_000);
+        if (!versionProbes.has(cosign)) versionProbes.set(cosign, runProcess(cosign, ["version"], process.env, 30_000));
+        run = await versionProbes.get(cosign)!;
     } catch (err) {
+        versionProbes.delete(cosign);
         throw new Error(
             `cannot run "${cosign}" (${(err as Error).message}): install cosign v${wanted} on the PATH of pulumi ` +
                 `(scripts/install-go-tools builds it from its Go module) or point MODELSHIP_COSIGN at it`,

@@ -105,7 +105,6 @@ export class ImageSignature extends pulumi.dynamic.Resource {
                     cosignSignInvocation(signing, ref, {
                         plainHttp: registry.plainHttp,
                         insecure: registry.insecure,
-                        registryAuth: registry.username !== undefined,
                         cosignMajor: signing.cosignVersion,
                     }).args,
             ),

@@ -126,8 +126,6 @@ export function cosignVerifyArgs(
 export interface CosignSignOptions {
     plainHttp?: boolean;
     insecure?: boolean;
-    /** True when registry credentials are passed (in a private DOCKER_CONFIG) to cosign. */
-    registryAuth?: boolean;
     /** Which cosign the flags target; default 2. */
     cosignMajor?: CosignMajor;
 }

@@ -24,7 +24,7 @@ import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/s
 import * as zlib from "zlib";
 import { ControlPlane, startControlPlane } from "../support/control-plane";
 import { builtInKubernetesTypes, caseConfig, cases, collectObjects, declareWholeProgram } from "../support/declared-objects";
-import { installReleaseMocks } from "../release/support";
+import { IMAGE_SIGNATURE, installReleaseMocks, OCI_ARTIFACT } from "../release/support";
 import { untar } from "../support/tar";
 import { expectSuccess, parseEvents, plannedResources, policyResults, pulumi, PulumiProject, toolchainEnvironment, urnName } from "../support/pulumi-cli";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
@@ -33,8 +33,6 @@ const repo = path.resolve(__dirname, "..", "..");
 const upstreamCrds = process.env.MODELSHIP_UPSTREAM_DIR
     ? path.join(process.env.MODELSHIP_UPSTREAM_DIR, "crds")
     : path.resolve(repo, "..", "shared", "upstream", "crds");
-const OCI_ARTIFACT = "pulumi-nodejs:dynamic/modelship:OciArtifact";
-const IMAGE_SIGNATURE = "pulumi-nodejs:dynamic/modelship:ImageSignature";
 const KEY_PASSWORD = `key-${process.pid}-${Date.now()}`;
 const POLICY = ["--policy-pack", path.join(repo, "policy"), "--policy-pack-config", path.join(repo, "policy", "config", "dev.json")];
 

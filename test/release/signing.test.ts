@@ -91,7 +91,7 @@ describe("release/signing", () => {
             expect(c.environment).to.deep.equal(["COSIGN_PASSWORD"]);
         });
         it("env:// key names the key variable; registry auth adds no argument (it goes through a private DOCKER_CONFIG)", () => {
-            const c = cosignSignInvocation(signing({ key: "env://SIGNING_KEY" }), ref, { registryAuth: true });
+            const c = cosignSignInvocation(signing({ key: "env://SIGNING_KEY" }), ref);
             expect(c.environment).to.deep.equal(["COSIGN_PASSWORD", "SIGNING_KEY"]);
             expect(c.args.join(" ")).not.to.match(/password|username|registry-/);
         });
