@@ -408,6 +408,20 @@ export const registrySchema = z
         insecure: bool().default(false),
         /** Username for the registry; the password is the secret `modelship:registryPassword`. */
         username: requiredString("the registry username").min(1, { error: "must not be empty; remove it for an anonymous registry" }).optional(),
+        /** Blobs (model files) uploaded at once per model. 4 fills a fast link without starving the registry. */
+        concurrency: z
+            .number({ error: "must be a number of parallel uploads from 1 to 16, e.g. 4" })
+            .int({ error: "must be a whole number from 1 to 16" })
+            .min(1, { error: "must be from 1 to 16 (1 uploads one blob at a time)" })
+            .max(16, { error: "must be from 1 to 16; more parallel uploads rarely help and load the registry" })
+            .default(4),
+        /** Upload each blob in PATCH chunks of this many MiB instead of one streamed PUT (registries or proxies that cap request size). */
+        chunkSizeMiB: z
+            .number({ error: "must be a number of MiB from 5 to 1024, e.g. 64" })
+            .int({ error: "must be a whole number of MiB" })
+            .min(5, { error: "must be at least 5 (MiB; registries refuse smaller chunks)" })
+            .max(1024, { error: "must be at most 1024 (MiB)" })
+            .optional(),
     })
     .superRefine((r, ctx) => addIssues(ctx, registryIssues(r)));
 export type RegistryConfig = z.infer<typeof registrySchema>;

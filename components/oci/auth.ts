@@ -89,25 +89,6 @@ export function credentialsFromHelper(name: string, serverUrl: string, configPat
     return { username: reply.Username, password: reply.Secret };
 }
 
-export interface AuthChallenge {
-    scheme: string;
-    params: Record<string, string>;
-}
-
-/** Parses `WWW-Authenticate: Bearer realm="…",service="…",scope="…"` (quoted or bare values). */
-export function parseAuthChallenge(header: string | undefined): AuthChallenge | undefined {
-    if (!header) return undefined;
-    const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
-    if (!m) return undefined;
-    const params: Record<string, string> = {};
-    const re = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/g;
-    let p: RegExpExecArray | null;
-    while ((p = re.exec(m[2])) !== null) {
-        params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
-    }
-    return { scheme: m[1].toLowerCase(), params };
-}
-
 /** `.dockerconfigjson` / Docker `config.json` for one registry login (what `kubectl create secret docker-registry` writes). */
 export function dockerConfigJson(host: string, username: string, password: string): string {
     const auth = Buffer.from(`${username}:${password}`).toString("base64");

@@ -4,11 +4,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ComposedArtifact, composedArtifact, FIXED_CREATED, OCI_CONFIG, OCI_LAYER_TAR } from "./compose";
+import { ComposedArtifact, composedArtifact } from "./artifact";
 import { canonicalJson, describeBytes } from "./digest";
-import { directoryLayer } from "./layer";
-import { pushArtifact } from "./publish";
-import { OCI_MANIFEST, RegistryConnection } from "./registry";
+import { FIXED_CREATED } from "./image";
+import { directoryLayer } from "./layers";
+import { OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST } from "./media-types";
+import { pushArtifact } from "./push";
+import { RegistryConnection } from "./remote";
 
 /** Debian's busybox-static. */
 export const DEFAULT_BUSYBOX_BINARY = "/bin/busybox";

@@ -35,3 +35,16 @@ export interface Descriptor {
 export function describeBytes(mediaType: string, bytes: Buffer): Descriptor {
     return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
 }
+
+/** Bytes that hash to something other than the digest they were announced under. */
+export class DigestMismatch extends Error {
+    constructor(readonly what: string, readonly expected: string, readonly actual: string) {
+        super(`digest mismatch: ${what} hashes to ${actual}, expected ${expected}`);
+        this.name = "DigestMismatch";
+    }
+}
+
+export function verifyDigest(bytes: Buffer, expected: string, what: string): void {
+    const actual = sha256Digest(bytes);
+    if (actual !== expected) throw new DigestMismatch(what, expected, actual);
+}

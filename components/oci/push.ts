@@ -1,126 +1,131 @@
-// The push resource: a Pulumi dynamic resource keyed by the artifact's digest. Preview shows the
-// digest (computed by compose.ts while the program runs); `up` recomputes the artifact from the
-// recipe in the inputs, refuses if the digest moved, and uploads only what the registry lacks.
-//
-// The provider's functions are serialised and run in a separate Node process without ts-node, so
-// each method registers ts-node (when present) and loads the implementation by absolute path: the
-// serialised closure captures two path strings, nothing else.
-import * as pulumi from "@pulumi/pulumi";
-import { loadByPath, tsNodeEntry } from "./provider-process";
+// Pushing a composed artifact: the blobs the target lacks, several at once (`concurrency`), each
+// one HEADed first, mounted when another repository of the registry holds it (the base image's,
+// or one recorded in blob-locations.ts), uploaded otherwise (resumable, upload.ts); then the
+// manifest by digest, then the tag. Manifest last, so an interrupted push never leaves a manifest
+// pointing at missing blobs.
+import { ArtifactBlob, ComposedArtifact } from "./artifact";
+import { knownLocations, recordLocations } from "./blob-locations";
+import { defaultCacheDir } from "./disk-cache";
+import { RegistryError } from "./errors";
+import { forgetCachedLayer, mapLimit } from "./layers";
+import { ProgressMeter, PushProgress } from "./progress";
+import { RegistryClient, RegistryConnection } from "./remote";
+import { streamTar } from "./tar";
+import { BlobSource } from "./upload";
+import { UploadSessions } from "./upload-sessions";
 
-const implementationPath: string = require.resolve("./publish");
-const tsNodePath = tsNodeEntry();
-
-/** Loads publish.ts/js in whatever process runs the provider. */
-function loadImplementation(): typeof import("./publish") {
-    return loadByPath(implementationPath, tsNodePath);
+export interface PushOptions {
+    connection?: RegistryConnection;
+    /** Connection to the base image's registry when it differs from the target. */
+    baseConnection?: RegistryConnection;
+    /** Tag to point at the manifest after it is stored by digest. */
+    tag?: string;
+    /** Names the push in progress lines (default the repository). */
+    label?: string;
+    onProgress?: (p: PushProgress) => void;
+    /** Progress lines at most this often (default 5 s). */
+    progressIntervalMs?: number;
+    cacheDir?: string;
 }
 
-/** Inputs the policy pack reads plus the recipe the provider recomputes. */
-export const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
-        const impl = loadImplementation();
-        const result = await impl.publishRecipe(inputs, { onProgress: reportProgress });
-        return { id: inputs.reference, outs: { ...inputs, ...outputsOf(result), present: true } };
-    },
+export interface PushResult {
+    digest: string;
+    reference: string;
+    bytesUploaded: number;
+    blobsUploaded: number;
+    blobsMounted: number;
+}
 
-    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
-        // What identifies the artifact: a change replaces it (the old digest stays in the registry).
-        const replaceKeys = ["kind", "registry", "repository", "digest"].filter((k) => olds[k] !== news[k]);
-        const updateKeys = ["tag", "reference", "signing", "provenance", "manifests", "annotations", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"].filter(
-            (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-        );
-        if (olds.present === false) updateKeys.push("present");
-        return { changes: replaceKeys.length + updateKeys.length > 0, replaces: replaceKeys, deleteBeforeReplace: false };
-    },
-
-    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
-        // A manifest deleted from the registry is recorded as absent, so the next up pushes it again.
-        const impl = loadImplementation();
-        let present = true;
-        try {
-            present = await impl.manifestPresent(props);
-        } catch {
-            present = props?.present ?? true; // registry unreachable: say nothing new
+export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions = {}): Promise<PushResult> {
+    const client = new RegistryClient(artifact.registry, opts.connection ?? {});
+    const cacheDir = opts.cacheDir ?? defaultCacheDir();
+    const sessions = new UploadSessions(cacheDir);
+    const sourceClients = new Map<string, RegistryClient>();
+    const { repository } = artifact;
+    let bytesUploaded = 0;
+    let blobsUploaded = 0;
+    let blobsMounted = 0;
+    try {
+        // One HEAD per blob first: the total to send is known before the first byte goes.
+        const missing = (
+            await mapLimit(artifact.blobs, client.concurrency * 2, async (blob) => ((await client.blobSize(repository, blob.descriptor.digest)) === undefined ? blob : undefined))
+        ).filter((b): b is ArtifactBlob => b !== undefined);
+        const meter = new ProgressMeter(opts.label ?? `${artifact.registry}/${repository}`, missing.reduce((n, b) => n + b.descriptor.size, 0), missing.length, opts.onProgress, opts.progressIntervalMs);
+        // Largest first: the long uploads start early and the small ones fill in around them.
+        const order = [...missing].sort((a, b) => b.descriptor.size - a.descriptor.size);
+        await mapLimit(order, client.concurrency, async (blob) => {
+            const { digest } = blob.descriptor;
+            await sessions.withBlobLock(artifact.registry, repository, digest, async () => {
+                // Another push may have sent it while this one waited for the lock.
+                if ((await client.blobSize(repository, digest)) !== undefined) return;
+                for (const from of await mountCandidates(blob, artifact, cacheDir)) {
+                    if (await client.mountBlob(repository, digest, from).catch(() => false)) {
+                        blobsMounted++;
+                        return;
+                    }
+                }
+                const sent = await client.uploadBlob(repository, blob.descriptor, blobSource(blob, artifact, opts, sourceClients), {
+                    onBytes: (n) => meter.addBytes(n),
+                    mismatchMessage: (actual) => mismatchMessage(blob, actual),
+                    sessions,
+                });
+                bytesUploaded += sent;
+                blobsUploaded++;
+            });
+            meter.blobDone();
+        });
+        await client.putManifest(repository, artifact.digest, artifact.manifestBytes, artifact.mediaType);
+        if (opts.tag) await client.putManifest(repository, opts.tag, artifact.manifestBytes, artifact.mediaType);
+        meter.finish();
+        await recordLocations(cacheDir, artifact.registry, repository, artifact.blobs.map((b) => b.descriptor.digest)).catch(() => undefined);
+        return { digest: artifact.digest, reference: artifact.reference, bytesUploaded, blobsUploaded, blobsMounted };
+    } catch (err) {
+        // The stat cache vouched for bytes that hash otherwise: forget it so the next run reads them.
+        if (err instanceof RegistryError && err.kind === "digest-mismatch") {
+            for (const blob of artifact.blobs) if (blob.origin.kind === "directory") await forgetCachedLayer(blob.origin.layer.cacheKey, cacheDir);
         }
-        return { id, props: { ...props, present } };
-    },
-
-    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
-        const impl = loadImplementation();
-        const result = await impl.publishRecipe(news, { onProgress: reportProgress });
-        return { outs: { ...news, ...outputsOf(result), present: true } };
-    },
-
-    async delete(): Promise<void> {
-        // Registries are the record of what ran: pushed digests are not deleted (and other stacks may share them).
-    },
-};
-
-function outputsOf(result: { digest: string; reference: string; bytesUploaded: number; blobsUploaded: number }) {
-    return { digest: result.digest, reference: result.reference, bytesUploaded: result.bytesUploaded, blobsUploaded: result.blobsUploaded };
-}
-
-function reportProgress(p: { digest: string; bytesSent: number; totalBytes: number; bytesPerSecond: number }): void {
-    if (p.totalBytes < 64 * 1048576) return; // small blobs finish before progress means anything
-    const mib = (n: number) => (n / 1048576).toFixed(1);
-    process.stderr.write(`modelship: ${p.digest.slice(0, 19)} ${mib(p.bytesSent)}/${mib(p.totalBytes)} MiB at ${mib(p.bytesPerSecond)} MiB/s\n`);
-}
-
-export interface SigningInput {
-    enabled: boolean;
-    transparencyLog: boolean;
-    signatureFormat: string;
-}
-
-export interface OciArtifactArgs {
-    kind: pulumi.Input<"modelcar-image" | "manifest-bundle">;
-    /** Registry host (`host[:port]`). */
-    registry: pulumi.Input<string>;
-    /** Repository path without the host. */
-    repository: pulumi.Input<string>;
-    /** `host/repo@sha256:…`, computed at preview by composeModelImage/composeManifestBundle. */
-    reference: pulumi.Input<string>;
-    digest: pulumi.Input<string>;
-    /** Tag moved to the digest after the push (the digest is what deployments pin). */
-    tag?: pulumi.Input<string>;
-    /** Images: absolute model directory, recomputed at push time. */
-    modelDir?: pulumi.Input<string>;
-    modelName?: pulumi.Input<string>;
-    version?: pulumi.Input<string>;
-    /** Images: pinned base image reference. */
-    baseImage?: pulumi.Input<string>;
-    provenance?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Images: passed through untouched for the policy pack. */
-    signing?: pulumi.Input<SigningInput>;
-    /** Bundles: the Kubernetes objects the bundle's YAML encodes (the policy pack reads them). */
-    manifests?: pulumi.Input<any[]>;
-    /** Bundles: title/version/revision/source annotations; images: extra annotations (full names). Must match what was composed. */
-    annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    username?: pulumi.Input<string>;
-    /** Registry password; stored as a secret. */
-    password?: pulumi.Input<string>;
-    /** Plain HTTP (localhost, or with `insecure`). */
-    plainHttp?: pulumi.Input<boolean>;
-    insecure?: pulumi.Input<boolean>;
-    /** Upload in chunks of this many bytes (default: one streamed request per blob). */
-    chunkSize?: pulumi.Input<number>;
-}
-
-export class OciArtifact extends pulumi.dynamic.Resource {
-    declare public readonly digest: pulumi.Output<string>;
-    declare public readonly reference: pulumi.Output<string>;
-    declare public readonly bytesUploaded: pulumi.Output<number>;
-    declare public readonly blobsUploaded: pulumi.Output<number>;
-
-    constructor(name: string, args: OciArtifactArgs, opts?: pulumi.CustomResourceOptions) {
-        const props = {
-            ...args,
-            password: args.password === undefined ? undefined : pulumi.secret(args.password),
-            bytesUploaded: undefined,
-            blobsUploaded: undefined,
-            present: undefined,
-        };
-        super(ociArtifactProvider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password"] }), "modelship", "OciArtifact");
+        throw err;
+    } finally {
+        client.close();
+        for (const c of sourceClients.values()) c.close();
     }
+}
+
+/** Repositories of the same registry that may hold the blob: the base image's, then remembered ones. */
+async function mountCandidates(blob: ArtifactBlob, artifact: ComposedArtifact, cacheDir: string): Promise<string[]> {
+    const out: string[] = [];
+    if (blob.origin.kind === "registry" && blob.origin.registry === artifact.registry && blob.origin.repository !== artifact.repository) out.push(blob.origin.repository);
+    for (const r of await knownLocations(cacheDir, artifact.registry, blob.descriptor.digest, artifact.repository).catch(() => [])) if (!out.includes(r)) out.push(r);
+    return out.slice(0, 3);
+}
+
+function blobSource(blob: ArtifactBlob, artifact: ComposedArtifact, opts: PushOptions, sourceClients: Map<string, RegistryClient>): BlobSource {
+    const origin = blob.origin;
+    switch (origin.kind) {
+        case "bytes":
+            return async function* () {
+                yield origin.bytes;
+            };
+        case "directory":
+            return () => streamTar(origin.layer.plan, { readChunkBytes: 1024 * 1024 });
+        case "registry": {
+            const key = origin.registry;
+            if (!sourceClients.has(key)) {
+                const conn = origin.registry === artifact.registry ? opts.connection : opts.baseConnection;
+                sourceClients.set(key, new RegistryClient(origin.registry, conn ?? {}));
+            }
+            const source = sourceClients.get(key)!;
+            return () => source.streamBlob(origin.repository, blob.descriptor.digest);
+        }
+    }
+}
+
+function mismatchMessage(blob: ArtifactBlob, actual: string): string {
+    if (blob.origin.kind === "directory") {
+        return `model files changed since the digest was computed: ${blob.origin.modelDir} now gives layer ${actual}, not ${blob.descriptor.digest}; run pulumi preview/up again so the new digest is shown and pushed`;
+    }
+    if (blob.origin.kind === "registry") {
+        return `digest mismatch: blob ${blob.descriptor.digest} read from ${blob.origin.registry}/${blob.origin.repository} hashes to ${actual}`;
+    }
+    return `digest mismatch: blob ${blob.descriptor.digest} hashes to ${actual}`;
 }

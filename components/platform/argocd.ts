@@ -1,7 +1,7 @@
 // Argo CD with OCI sources: chart values, the redis auth Secret the chart's hook would have made,
 // and the registry credentials Secret. Pure builders; secrets are filled in by the component.
 import type { PlatformConfig, RegistryConfig } from "../config/schema";
-import { OCI_LAYER_TAR, OCI_LAYER_TAR_GZIP } from "../oci/compose";
+import { OCI_LAYER_TAR, OCI_LAYER_TAR_GZIP } from "../oci/media-types";
 import { deepMerge, Values } from "./charts";
 
 /** Layer media type of OCI Helm charts; Argo CD's repo-server accepts it by default. */

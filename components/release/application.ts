@@ -1,4 +1,5 @@
 // The Argo CD Application that syncs one model's manifest bundle, pinned by digest (pure: no Pulumi).
+import { BUNDLE_DIRECTORY } from "../oci/bundle";
 import type { KubernetesObject } from "./inference-service";
 
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
@@ -47,7 +48,7 @@ export function buildApplication(input: ApplicationInput): KubernetesObject {
             source: {
                 repoURL: ociRepoUrl(input.bundleRepository),
                 targetRevision: input.bundleDigest,
-                path: ".",
+                path: BUNDLE_DIRECTORY,
             },
             destination: { server: IN_CLUSTER_SERVER, namespace: input.destinationNamespace },
             syncPolicy: {

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { dockerConfigJson } from "../oci/auth";
 import { parseImageReference } from "../oci/reference";
-import { RegistryClient } from "../oci/registry";
+import { RegistryClient } from "../oci/remote";
 
 /** The signing resource's inputs, as the provider receives them (secrets unwrapped). */
 export interface SignatureRecipe {
@@ -73,10 +73,8 @@ export async function signaturePresent(recipe: SignatureRecipe): Promise<boolean
         if (recipe.signatureFormat !== "bundle") return false;
         // Registries with the referrers API keep bundles there, without the fallback tag.
         const { digest } = parseImageReference(recipe.reference);
-        const res = await client.request("GET", `/v2/${repository}/referrers/${digest}`, { repository, ok: [200, 404], headers: { accept: "application/vnd.oci.image.index.v1+json" } });
-        if (res.status !== 200) return false;
-        const index = JSON.parse(res.body.toString("utf8")) as { manifests?: Array<{ artifactType?: string }> };
-        return (index.manifests ?? []).some((m) => (m.artifactType ?? "").startsWith("application/vnd.dev.sigstore.bundle"));
+        const referrers = await client.referrers(repository, digest!);
+        return referrers.some((m) => (m.artifactType ?? "").startsWith("application/vnd.dev.sigstore.bundle"));
     } finally {
         client.close();
     }

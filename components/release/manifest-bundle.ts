@@ -4,9 +4,11 @@
 // runs (known at preview).
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryConfig } from "../config/schema";
-import { composeManifestBundle, OciArtifact } from "../oci";
+import { composeManifestBundle } from "../oci";
 import type { BundleAnnotations, ComposeManifestBundleOptions } from "../oci";
 import type { KubernetesObject } from "./inference-service";
+import { renderManifestFiles } from "./manifest-files";
+import { OciArtifact } from "./oci-artifact";
 
 export type ManifestBundleComposer = (
     opts: ComposeManifestBundleOptions,
@@ -25,6 +27,8 @@ export interface ManifestBundleArgs {
     tag?: string;
     /** Default `composeManifestBundle` from components/oci. */
     composer?: ManifestBundleComposer;
+    /** Config path named in push errors, e.g. `models[0] (iris) bundle`. */
+    configPath?: string;
 }
 
 export class ManifestBundle extends pulumi.ComponentResource {
@@ -43,7 +47,7 @@ export class ManifestBundle extends pulumi.ComponentResource {
         const { registry } = args;
         const manifests = pulumi.output(args.manifests);
         const composed = manifests.apply((m) =>
-            compose({ manifests: m, registry: registry.host, repository: args.repository, annotations: args.annotations }),
+            compose({ files: renderManifestFiles(m), registry: registry.host, repository: args.repository, annotations: args.annotations }),
         );
         this.push = new OciArtifact(
             `${name}-push`,
@@ -59,6 +63,8 @@ export class ManifestBundle extends pulumi.ComponentResource {
                 ...(registry.username ? { username: registry.username, password: args.registryPassword } : {}),
                 plainHttp: registry.plainHttp,
                 insecure: registry.insecure,
+                ...uploadTuning(registry),
+                ...(args.configPath ? { configPath: args.configPath } : {}),
             },
             { parent: this },
         );
@@ -68,6 +74,14 @@ export class ManifestBundle extends pulumi.ComponentResource {
         this.files = composed.apply((c) => c.files);
         this.registerOutputs({ reference: this.reference, digest: this.digest, repository: this.repository, files: this.files });
     }
+}
+
+/** The registry's upload settings as push inputs (absent when default, so older stacks see no diff). */
+export function uploadTuning(registry: RegistryConfig): { concurrency?: number; chunkSize?: number } {
+    return {
+        ...(registry.concurrency !== undefined && registry.concurrency !== 4 ? { concurrency: registry.concurrency } : {}),
+        ...(registry.chunkSizeMiB ? { chunkSize: registry.chunkSizeMiB * 1024 * 1024 } : {}),
+    };
 }
 
 function definedOnly(a: BundleAnnotations): Record<string, string> {

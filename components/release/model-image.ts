@@ -8,8 +8,10 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ProvenanceConfig, RegistryConfig, SigningConfig } from "../config/schema";
-import { composeModelImage, OciArtifact } from "../oci";
+import { composeModelImage } from "../oci";
 import type { ComposeModelImageOptions } from "../oci";
+import { uploadTuning } from "./manifest-bundle";
+import { OciArtifact } from "./oci-artifact";
 
 /** What the component needs from the composer (the OCI engine's `composeModelImage`; tests inject a fake). */
 export type ModelImageComposer = (opts: ComposeModelImageOptions) => Promise<{ digest: string; reference: string }>;
@@ -39,6 +41,8 @@ export interface ModelImageArgs {
     modelcarUid?: number;
     /** Default `composeModelImage` from components/oci. */
     composer?: ModelImageComposer;
+    /** Config path named in push errors, e.g. `models[0] (iris) image 1.2.0`. */
+    configPath?: string;
 }
 
 /** The modelcar Dockerfile the docker builder generates: model files under /models, owned by the modelcar uid. */
@@ -121,6 +125,8 @@ function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: Mod
             ...(registry.username ? { username: registry.username, password: args.registryPassword } : {}),
             plainHttp: registry.plainHttp,
             insecure: registry.insecure,
+            ...uploadTuning(registry),
+            ...(args.configPath ? { configPath: args.configPath } : {}),
         },
         { parent },
     );

@@ -17,6 +17,8 @@ import { signatureLocation } from "./signing";
 
 export interface ModelReleaseArgs {
     model: ModelConfig;
+    /** Where the model is in the stack config, e.g. `models[0] (iris)`; named in push errors. Default `models (<name>)`. */
+    configPath?: string;
     registry: RegistryConfig;
     signing: SigningConfig;
     /** KServe deployment mode (platform.kserve.deploymentMode): decides how a canary renders. */
@@ -110,7 +112,7 @@ export function provenanceRecord(input: {
 /** What `declareModelImages` and `declareModelBundle` read from the release args. */
 export type ModelArtifactsArgs = Pick<
     ModelReleaseArgs,
-    "model" | "registry" | "signing" | "deploymentMode" | "secrets" | "projectDir" | "imagePullSecretName" | "modelcarUid" | "composeModelImage" | "composeManifestBundle"
+    "model" | "configPath" | "registry" | "signing" | "deploymentMode" | "secrets" | "projectDir" | "imagePullSecretName" | "modelcarUid" | "composeModelImage" | "composeManifestBundle"
 >;
 
 export interface ModelImages {
@@ -131,6 +133,7 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
     const projectDir = args.projectDir ?? process.cwd();
     const repos = releaseRepositories(registry, model.name);
     const secrets = args.secrets ?? {};
+    const configPath = args.configPath ?? `models (${model.name})`;
     const image = (version: string, modelDir: string) =>
         new ModelImage(
             `${name}-${version}`,
@@ -149,6 +152,7 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
                 projectDir,
                 modelcarUid: args.modelcarUid,
                 composer: args.composeModelImage,
+                configPath: `${configPath}${version === model.version ? "" : ".canary"} image ${version}`,
             },
             { parent },
         );
@@ -201,6 +205,7 @@ function declareModelBundle(
             },
             tag: newestVersion,
             composer: args.composeManifestBundle,
+            configPath: `${args.configPath ?? `models (${model.name})`} bundle`,
         },
         { parent },
     );

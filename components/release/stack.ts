@@ -74,10 +74,11 @@ export function declareModelship(
     }
 
     const releases: Record<string, ModelRelease> = {};
-    for (const model of config.models) {
+    config.models.forEach((model, index) => {
         const pullSecret = pullSecrets.get(model.namespace);
         releases[model.name] = new ModelRelease(model.name, {
             model,
+            configPath: `models[${index}] (${model.name})`,
             registry: config.registry,
             signing: config.signing,
             deploymentMode: config.platform.kserve.deploymentMode,
@@ -89,7 +90,7 @@ export function declareModelship(
             platformDependencies: [...platform.readyDependencies, ...(pullSecret ? [pullSecret] : [])],
             composeModelImage: opts.composeModelImage,
         }, k8sOpts);
-    }
+    });
     const names = Object.keys(releases).sort();
     const models = pulumi
         .all(names.map((n) => releases[n].provenance))

@@ -35,7 +35,7 @@ describe("validateStackConfig", () => {
             expect(cfg.platform.kserve.modelcar).to.deep.equal({ uid: 1010, cpu: "10m", memory: "15Mi" });
             expect(cfg.platform.argocd.chart).to.deep.equal({ repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "9.4.17" });
             expect(cfg.platform.kyverno.chart.version).to.equal("3.9.0");
-            expect(cfg.registry).to.deep.equal({ host: "localhost:5000", repositoryPrefix: "modelship", plainHttp: true, insecure: false });
+            expect(cfg.registry).to.deep.equal({ host: "localhost:5000", repositoryPrefix: "modelship", plainHttp: true, insecure: false, concurrency: 4 });
             expect(cfg.models[0]).to.deep.include({ name: "iris", namespace: "models", project: "default", builder: "daemonless" });
             expect(cfg.models[0].resources).to.deep.equal({ cpu: "1", memory: "2Gi" });
         });
@@ -282,7 +282,7 @@ describe("validateStackConfig", () => {
             {
                 name: "an unknown nested key with no key close to it",
                 change: (r) => (r.registry.mirror = "x"),
-                expected: ["registry.mirror is not a known key: remove it (known here: host, repositoryPrefix, plainHttp, insecure, username)"],
+                expected: ["registry.mirror is not a known key: remove it (known here: host, repositoryPrefix, plainHttp, insecure, username, concurrency, chunkSizeMiB)"],
             },
             {
                 name: "an empty model list",

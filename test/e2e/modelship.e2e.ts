@@ -19,7 +19,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RegistryClient } from "../../components/oci/registry";
+import { RegistryClient } from "../../components/oci/remote";
 import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/signing";
 import * as zlib from "zlib";
 import { ControlPlane, startControlPlane } from "../support/control-plane";

@@ -20,13 +20,13 @@ import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { recorder, unwrap } from "../support/pulumi-mocks";
 import { freePort, LocalRegistry, requireTool, seedBusyboxBase, startRegistry, REGISTRY_BINARY } from "../support/registry";
-import { publishRecipe } from "../../components/oci/publish";
+import { publishArtifact } from "../../components/release/oci-artifact-run";
 import { composeModelImage } from "../../components/oci";
 import type { ModelConfig, SigningConfig, StackConfig } from "../../components/config/schema";
 import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImageComposer } from "../../components/release";
-import { RegistryClient } from "../../components/oci/registry";
+import { RegistryClient } from "../../components/oci/remote";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
-import { untar } from "../support/tar";
+import { untarUnder } from "../support/tar";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
 if (!(process.env.PATH ?? "").split(":").includes(cacheBin)) process.env.PATH = `${cacheBin}:${process.env.PATH}`;
@@ -86,7 +86,7 @@ function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>,
     return {
         kubernetes: {},
         platform: { kserve: { deploymentMode: "Knative" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],
-        registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, ...(username ? { username } : {}) },
+        registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, concurrency: 4, ...(username ? { username } : {}) },
         signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, ...signing } as SigningConfig,
         models: [],
         allowEmptyModels: true,
@@ -137,7 +137,7 @@ async function pullBundle(reference: string, authfile?: string): Promise<Record<
     const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
     expect(manifest.layers).to.have.length(1);
     expect(manifest.layers[0].mediaType).to.equal("application/vnd.oci.image.layer.v1.tar+gzip");
-    const files = untar(zlib.gunzipSync(blob(manifest.layers[0].digest)));
+    const files = untarUnder(zlib.gunzipSync(blob(manifest.layers[0].digest)), "manifests");
     fs.rmSync(dir, { recursive: true, force: true });
     return files;
 }
@@ -184,7 +184,7 @@ describe("integration: release with the real cosign and a real registry", functi
             const config = stackFor(registry.host, `it-v${cosignVersion}-${format}`, { key: keys.key, signatureFormat: format, cosignVersion });
             const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
             // pulumi up: push the image (OciArtifact provider), then the signature (ImageSignature provider).
-            await publishRecipe(reveal(inputsOf("iris-v1-image")));
+            await publishArtifact(reveal(inputsOf("iris-v1-image")));
             const version = await run(binary, ["version"]);
             expect(version.stdout + version.stderr).to.match(new RegExp(`GitVersion:\\s+v${cosignVersion}\\.`));
             const outs = await signLikeEngine(inputsOf("iris-v1-signature"), binary);
@@ -202,7 +202,7 @@ describe("integration: release with the real cosign and a real registry", functi
 
             // v2: pushed, never signed -> must not verify.
             const v2 = await declare(config, modelFor(baseImage, { version: "v2", modelDir: "models/iris/v2" }));
-            await publishRecipe(reveal(v2.inputsOf("iris-v2-image")));
+            await publishArtifact(reveal(v2.inputsOf("iris-v2-image")));
             expect(v2.provenance.stable.digest).not.to.equal(provenance.stable.digest);
             const bad = await verifyWith(binary, v2.provenance.stable.image, config.signing);
             expect(bad.code, "an unsigned digest must not verify").not.to.equal(0);
@@ -212,7 +212,7 @@ describe("integration: release with the real cosign and a real registry", functi
     it("a signature deleted from the registry: refresh records it absent, the next up signs again (and only then)", async () => {
         const config = stackFor(registry.host, "it-restore", { key: keys.key });
         const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
-        await publishRecipe(reveal(inputsOf("iris-v1-image")));
+        await publishArtifact(reveal(inputsOf("iris-v1-image")));
         const inputs = reveal(inputsOf("iris-v1-signature"));
         const outs = await signLikeEngine(inputs);
         const unchanged = await imageSignatureProvider.diff!(outs.reference, outs, inputs);
@@ -239,7 +239,7 @@ describe("integration: release with the real cosign and a real registry", functi
         requireTool(this, "cosign3");
         const config = stackFor(registry.host, "it-mismatch", { key: keys.key, cosignVersion: 2 });
         const { inputsOf } = await declare(config, modelFor(baseImage));
-        await publishRecipe(reveal(inputsOf("iris-v1-image")));
+        await publishArtifact(reveal(inputsOf("iris-v1-image")));
         let error: Error | undefined;
         try {
             await signLikeEngine(inputsOf("iris-v1-signature"), cosign3().binary);
@@ -252,7 +252,7 @@ describe("integration: release with the real cosign and a real registry", functi
     it("verifying with the other format's flags fails (the flags matter)", async () => {
         const legacy = stackFor(registry.host, "it-legacy", { key: keys.key, signatureFormat: "legacy" });
         const { provenance, inputsOf } = await declare(legacy, modelFor(baseImage));
-        await publishRecipe(reveal(inputsOf("iris-v1-image")));
+        await publishArtifact(reveal(inputsOf("iris-v1-image")));
         await signLikeEngine(inputsOf("iris-v1-signature"));
         const right = await verify(provenance.stable.image, legacy.signing);
         expect(right.code, right.stderr).to.equal(0);
@@ -263,7 +263,7 @@ describe("integration: release with the real cosign and a real registry", functi
     it("the bundle pulled back is byte-for-byte the YAML we rendered (and its manifests input)", async () => {
         const config = stackFor(registry.host, "it-bundle-roundtrip", { key: keys.key });
         const { provenance, files, inputsOf } = await declare(config, modelFor(baseImage));
-        await publishRecipe(reveal(inputsOf("iris-bundle-push")));
+        await publishArtifact(reveal(inputsOf("iris-bundle-push")));
         const pulled = await pullBundle(provenance.bundle.reference);
         expect(Object.keys(pulled)).to.deep.equal(["inferenceservice-iris.yaml"]);
         expect(pulled).to.deep.equal(files);
@@ -295,7 +295,7 @@ describe("integration: release with the real cosign and a real registry", functi
             // Copy the composed v1 image into the authenticated registry (test plumbing, not modelship).
             const open = stackFor(registry.host, "it-secrets-src", { key: keys.key });
             const src = await declare(open, modelFor(baseImage));
-            await publishRecipe(reveal(src.inputsOf("iris-v1-image")));
+            await publishArtifact(reveal(src.inputsOf("iris-v1-image")));
             const target = `${auth.host}/secure/iris`;
             const copy = await run("skopeo", [
                 "copy", "--all", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", "--dest-authfile", authfile,
@@ -323,7 +323,7 @@ describe("integration: release with the real cosign and a real registry", functi
             expect(failure).to.match(/UNAUTHORIZED|401|authentication required/i);
             expect(leftoverDockerConfigs(), "the private DOCKER_CONFIG is removed after each run").to.deep.equal(leftBefore);
             // The bundle is pushed with the password from the push resource's (secret) inputs.
-            await publishRecipe(reveal(inputsOf("iris-bundle-push")));
+            await publishArtifact(reveal(inputsOf("iris-bundle-push")));
             const pulled = await pullBundle(provenance.bundle.reference, authfile);
             expect(pulled).to.deep.equal(files);
 

@@ -5,7 +5,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
-import { directoryLayer } from "../../components/oci/layer";
+import { directoryLayer } from "../../components/oci/layers";
 import { planTar, streamTar, walkDirectory } from "../../components/oci/tar";
 import { gzipStored } from "../../components/oci/gzip";
 import { expectRejection } from "./helpers";

@@ -6,10 +6,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { composeManifestBundle, composeModelImage, parseImageReference, pushArtifact, publishRecipe, RegistryClient } from "../../components/oci";
-import { ArtifactRecipe } from "../../components/oci/publish";
+import { ArtifactRecipe } from "../../components/oci/recipe";
+import { renderManifestFiles } from "../../components/release/manifest-files";
+import { explainRegistryError } from "../../components/release/registry-hints";
+import { RegistryError } from "../../components/oci/errors";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 import { startFaultProxy } from "./fault-proxy";
-import { expectRejection } from "./helpers";
+import { expectRejection, orasBinary } from "./helpers";
 
 function skopeo(...args: string[]): string {
     return execFileSync("skopeo", args, { encoding: "utf8", timeout: 60_000 });
@@ -84,7 +87,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
 
         const config = JSON.parse(skopeo("inspect", "--tls-verify=false", "--config", `docker://${image.reference}`));
         expect(config.rootfs.diff_ids).to.have.length(2);
-        expect(config.rootfs.diff_ids[1]).to.equal(image.modelLayer.digest);
+        expect(config.rootfs.diff_ids[1]).to.equal(image.modelLayers[0].digest);
         expect(config.history).to.have.length(2);
 
         // skopeo copy verifies every blob against its digest; the model is under /models, world-readable.
@@ -92,7 +95,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         skopeo("copy", "--preserve-digests", "--src-tls-verify=false", `docker://${image.reference}`, `oci:${layout}:copy`);
         const index = JSON.parse(fs.readFileSync(path.join(layout, "index.json"), "utf8"));
         expect(index.manifests[0].digest).to.equal(image.digest);
-        const modelLayerFile = path.join(layout, "blobs", "sha256", image.modelLayer.digest.slice(7));
+        const modelLayerFile = path.join(layout, "blobs", "sha256", image.modelLayers[0].digest.slice(7));
         const listing = execFileSync("tar", ["-tvf", modelLayerFile], { encoding: "utf8" });
         expect(listing).to.match(/^-rw-r--r-- 0\/0 +300000 .* models\/model\.joblib$/m);
         expect(listing).to.match(/^drwxr-xr-x 0\/0 .* models\/meta\/$/m);
@@ -122,7 +125,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         fs.writeFileSync(path.join(dir, "w.bin"), bytes);
         const after = await compose(dir);
         expect(after.digest).to.not.equal(before.digest);
-        expect(after.modelLayer.digest).to.not.equal(before.modelLayer.digest);
+        expect(after.modelLayers[0].digest).to.not.equal(before.modelLayers[0].digest);
     });
 
     it("uploads in chunks (Content-Range) when a chunk size is set, honouring OCI-Chunk-Min-Length", async () => {
@@ -132,7 +135,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
             writeModel(dir, { "w.bin": 1_000_000 });
             const image = await compose(dir, { registry: proxy.host, repository: "models/chunked", baseConnection: conn, connection: { ...conn, chunkSize: 32 * 1024 } });
             const progress: number[] = [];
-            await pushArtifact(image, { connection: { ...conn, chunkSize: 32 * 1024 }, baseConnection: conn, cacheDir, tag: "v1", onProgress: (p) => progress.push(p.bytesSent) });
+            await pushArtifact(image, { connection: { ...conn, chunkSize: 32 * 1024 }, baseConnection: conn, cacheDir, tag: "v1", progressIntervalMs: 0, onProgress: (p) => progress.push(p.bytesDone) });
             const patches = proxy.log.filter((l) => l.startsWith("PATCH"));
             // 1 MB model layer in 96 KiB chunks (the registry's minimum beats our 32 KiB) + busybox layer chunks.
             expect(patches.length).to.be.greaterThan(10);
@@ -148,7 +151,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
     it("retries 503 and 429 answers with backoff", async () => {
         const proxy = await startFaultProxy(registry.host);
         try {
-            const bundle = await composeManifestBundle({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "retry" }, data: { a: "1" } }], registry: proxy.host, repository: "bundles/retry" });
+            const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "retry" }, data: { a: "1" } }]), registry: proxy.host, repository: "bundles/retry" });
             proxy.failNext(2, 503);
             await pushArtifact(bundle, { connection: conn });
             proxy.failNext(2, 429);
@@ -177,8 +180,9 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         let killed = false;
         const run1 = publishRecipe(r, {
             cacheDir,
+            progressIntervalMs: 0,
             onProgress: (p) => {
-                if (!killed && p.bytesSent > 4_000_000) {
+                if (!killed && p.bytesDone > 4_000_000) {
                     killed = true;
                     void registry.kill().then(() => setTimeout(() => void registry.start(), 300));
                 }
@@ -197,8 +201,9 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const err = await publishRecipe({ ...r2, chunkSize: undefined }, {
             cacheDir,
             connection: { retryBaseMs: 50 },
+            progressIntervalMs: 0,
             onProgress: (p) => {
-                if (!killed2 && p.bytesSent > 1_000) {
+                if (!killed2 && p.bytesDone > 1_000) {
                     killed2 = true;
                     void registry.kill();
                 }
@@ -246,8 +251,8 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
             { apiVersion: "v1", kind: "Namespace", metadata: { name: "models" } },
         ];
         const annotations = { title: "iris", version: "v1", revision: "abc123", source: "https://example.com/ml.git" };
-        const bundle = await composeManifestBundle({ manifests, registry: registry.host, repository: "bundles/iris", annotations });
-        const again = await composeManifestBundle({ manifests: [manifests[1], manifests[0]], registry: registry.host, repository: "bundles/iris", annotations });
+        const bundle = await composeManifestBundle({ files: renderManifestFiles(manifests), registry: registry.host, repository: "bundles/iris", annotations });
+        const again = await composeManifestBundle({ files: renderManifestFiles([manifests[1], manifests[0]]), registry: registry.host, repository: "bundles/iris", annotations });
         expect(again.digest).to.equal(bundle.digest);
         await pushArtifact(bundle, { connection: conn, tag: "v1" });
         const raw = JSON.parse(skopeo("inspect", "--tls-verify=false", "--raw", `docker://${bundle.reference}`));
@@ -259,8 +264,18 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const out = path.join(tmp, "bundle-out");
         fs.mkdirSync(out);
         execFileSync("tar", ["-xzf", path.join(layout, "blobs", "sha256", raw.layers[0].digest.slice(7)), "-C", out]);
-        expect(fs.readdirSync(out).sort()).to.deep.equal(Object.keys(bundle.files));
-        for (const [name, text] of Object.entries(bundle.files)) expect(fs.readFileSync(path.join(out, name), "utf8")).to.equal(text);
+        expect(fs.readdirSync(out)).to.deep.equal(["manifests"]);
+        expect(fs.readdirSync(path.join(out, "manifests")).sort()).to.deep.equal(Object.keys(bundle.files));
+        for (const [name, text] of Object.entries(bundle.files)) expect(fs.readFileSync(path.join(out, "manifests", name), "utf8")).to.equal(text);
+
+        // oras pull writes the YAML files (title, unpack and the uncompressed tar's digest on the layer).
+        if (process.env.CI === "true" || fs.existsSync(orasBinary())) {
+            const orasOut = path.join(tmp, "bundle-oras");
+            fs.mkdirSync(orasOut);
+            execFileSync(orasBinary(), ["pull", "--plain-http", "-o", orasOut, bundle.reference], { encoding: "utf8" });
+            expect(fs.readdirSync(path.join(orasOut, "manifests")).sort()).to.deep.equal(Object.keys(bundle.files));
+            for (const [name, text] of Object.entries(bundle.files)) expect(fs.readFileSync(path.join(orasOut, "manifests", name), "utf8")).to.equal(text);
+        }
     });
 
     it("authenticates with Bearer tokens (credentials from Docker's config.json) and with Basic", async () => {
@@ -269,15 +284,21 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         try {
             const dockerConfig = path.join(tmp, "docker-config.json");
             fs.writeFileSync(dockerConfig, JSON.stringify({ auths: { [bearer.host]: { auth: Buffer.from("alice:s3cret").toString("base64") } } }));
-            const bundle = await composeManifestBundle({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }], registry: bearer.host, repository: "bundles/auth" });
+            const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }]), registry: bearer.host, repository: "bundles/auth" });
             await pushArtifact(bundle, { connection: { ...conn, dockerConfigPath: dockerConfig } });
             expect(bearer.log.some((l) => l.startsWith("GET /token?"))).to.equal(true);
 
-            await expectRejection(pushArtifact(bundle, { connection: { ...conn, username: "alice", password: "wrong" } }), /token service .* refused \(401\).*registryPassword/);
+            // The engine says what the registry did; the release layer adds the stack's fix.
+            const rejected = await expectRejection(pushArtifact(bundle, { connection: { ...conn, username: "alice", password: "wrong" } }), /token service .* rejected the credentials of user "alice" \(401\)/);
+            expect((rejected as RegistryError).kind).to.equal("credentials-rejected");
+            expect(explainRegistryError(rejected, { configPath: "models[0] (iris) bundle" }).message).to.match(/^models\[0\] \(iris\) bundle: .*password for user "alice" was rejected: set the right one with pulumi config set --secret registryPassword/);
 
-            const basicBundle = await composeManifestBundle({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }], registry: basic.host, repository: "bundles/auth" });
+            const basicBundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }]), registry: basic.host, repository: "bundles/auth" });
             await pushArtifact(basicBundle, { connection: { ...conn, username: "bob", password: "hunter2" } });
-            await expectRejection(pushArtifact(basicBundle, { connection: { ...conn, username: "bob", password: "nope", dockerConfigPath: "/nonexistent" } }), /unauthorized \(401\).*docker login/);
+            const wrongBasic = await expectRejection(pushArtifact(basicBundle, { connection: { ...conn, username: "bob", password: "nope", dockerConfigPath: "/nonexistent" } }), /rejected the credentials of user "bob" \(401\)/);
+            expect((wrongBasic as RegistryError).kind).to.equal("credentials-rejected");
+            const anonymous = await expectRejection(pushArtifact(basicBundle, { connection: { ...conn, dockerConfigPath: "/nonexistent" } }), /unauthorized \(401\), and no credentials are configured/);
+            expect(explainRegistryError(anonymous).message).to.match(/set modelship:registry\.username and the secret modelship:registryPassword .* or run docker login/);
         } finally {
             await bearer.close();
             await basic.close();
@@ -287,8 +308,9 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
     it("gives clear messages for bad inputs: 403, 404, unpinned base, plain HTTP to a remote host, files changed since preview", async () => {
         const proxy = await startFaultProxy(registry.host, { forbiddenRepository: "locked/repo" });
         try {
-            const bundle = await composeManifestBundle({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }], registry: proxy.host, repository: "locked/repo" });
-            await expectRejection(pushArtifact(bundle, { connection: conn }), /locked\/repo: denied \(403\).*lack pull\/push rights/);
+            const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]), registry: proxy.host, repository: "locked/repo" });
+            const denied = await expectRejection(pushArtifact(bundle, { connection: conn }), /locked\/repo: denied \(403\)/);
+            expect(explainRegistryError(denied).message).to.match(/lack pull\/push rights/);
         } finally {
             await proxy.close();
         }
@@ -297,7 +319,7 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const unknownBase = `${registry.host}/library/busybox@sha256:${"0".repeat(64)}`;
         await expectRejection(compose(dir, { baseImage: unknownBase }), new RegExp(`base image .*busybox@sha256:0{64} not found`));
         await expectRejection(compose(dir, { baseImage: `${registry.host}/library/busybox:seed` }), /baseImage ".*busybox:seed" must be pinned by digest/);
-        expect(() => new RegistryClient("registry.example.com", { plainHttp: true })).to.throw(/plainHttp is only allowed for a loopback registry \(localhost, 127\.0\.0\.0\/8, \[::1\]\); set insecure/);
+        expect(() => new RegistryClient("registry.example.com", { plainHttp: true })).to.throw(/plain HTTP is only allowed for a loopback registry \(localhost, 127\.0\.0\.0\/8, \[::1\]\) unless insecure is set/);
         const client = new RegistryClient(registry.host, conn);
         try {
             await expectRejection(client.getBlob("models/iris", `sha256:${"1".repeat(64)}`), /not found \(404\)/);

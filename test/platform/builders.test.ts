@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { platformSchema, registrySchema, signingSchema } from "../../components/config/schema";
 import { argocdChartValues, argocdRegistryCredsSecret } from "../../components/platform/argocd";
-import { composeManifestBundle } from "../../components/oci/compose";
+import { composeManifestBundle } from "../../components/oci/bundle";
+import { renderManifestFiles } from "../../components/release/manifest-files";
 import { chartSource, deepMerge } from "../../components/platform/charts";
 import { generatedPasswordProvider } from "../../components/platform/generated-password";
 import { gatewayApiManifestUrl, knativeManifestUrls, modeDependencies } from "../../components/platform/knative";
@@ -62,7 +63,7 @@ describe("platform builders", () => {
         const types = String((argocdChartValues(platform()).configs as { params: Record<string, string> }).params["reposerver.oci.layer.media.types"]).split(",");
         // Argo CD's default (argocd-repo-server --oci-layer-media-types); the setting replaces it, so dropping one breaks other Applications.
         expect(types).to.include.members(["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"]);
-        const bundle = await composeManifestBundle({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }], registry: "ghcr.io", repository: "org/x-manifests" });
+        const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]), registry: "ghcr.io", repository: "org/x-manifests" });
         expect(types).to.include(bundle.layer.mediaType);
     });
 

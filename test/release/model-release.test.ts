@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { recorder, unwrap } from "../support/pulumi-mocks";
 import { composeManifestBundle } from "../../components/oci";
+import { renderManifestFiles } from "../../components/release/manifest-files";
 import { buildInferenceService, inferenceServiceInputFor, ModelRelease } from "../../components/release";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
 import { declareRelease, fakeComposeModelImage, installReleaseMocks, IMAGE_SIGNATURE, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
@@ -93,7 +94,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(bundle.repository).to.equal("modelship/iris-manifests");
             expect(bundle.manifests).to.deep.equal([expected]);
             const composed = await composeManifestBundle({
-                manifests: [expected],
+                files: renderManifestFiles([expected]),
                 registry: "localhost:5000",
                 repository: "modelship/iris-manifests",
                 annotations: { title: "iris", version: "v1", source: model.provenance.sourceRepository },
@@ -111,7 +112,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(app.metadata.namespace).to.equal("argocd");
             expect(app.spec).to.deep.equal({
                 project: "default",
-                source: { repoURL: "oci://localhost:5000/modelship/iris-manifests", targetRevision: provenance.bundle.digest, path: "." },
+                source: { repoURL: "oci://localhost:5000/modelship/iris-manifests", targetRevision: provenance.bundle.digest, path: "manifests" },
                 destination: { server: "https://kubernetes.default.svc", namespace: "models" },
                 syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true", "ServerSideApply=true"] },
             });

@@ -14,3 +14,13 @@ export function untar(tar: Buffer): Record<string, string> {
     }
     return files;
 }
+
+/** The regular files under `dir/` of a tar archive, by name relative to it; a file elsewhere is an error. */
+export function untarUnder(tar: Buffer, dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, text] of Object.entries(untar(tar))) {
+        if (!name.startsWith(`${dir}/`)) throw new Error(`tar entry ${name} is outside ${dir}/`);
+        out[name.slice(dir.length + 1)] = text;
+    }
+    return out;
+}

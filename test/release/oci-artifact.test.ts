@@ -1,4 +1,4 @@
-// The OciArtifact dynamic resource: its registration under mocks (type token, inputs, secret
+// The OciArtifact dynamic resource (release layer): its registration under mocks (type token, inputs, secret
 // password) and its provider run the way Pulumi runs it: serialised, in a separate Node process
 // without ts-node, against a real registry.
 import { expect } from "chai";
@@ -8,11 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { composeModelImage, RegistryClient } from "../../components/oci";
-import { ociArtifactProvider, OciArtifact } from "../../components/oci/push";
+import { ociArtifactProvider, OciArtifact } from "../../components/release/oci-artifact";
 import { installRecordingMocks, recorder, unwrap } from "../support/pulumi-mocks";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 
-describe("oci: OciArtifact resource", function () {
+describe("release: OciArtifact resource", function () {
     this.timeout(120_000);
 
     describe("under mocks", () => {
