@@ -120,7 +120,7 @@ async function hashedLayer(realRoot: string, entries: WalkedEntry[], opts: Layer
     }
     const hash = createHash("sha256");
     let size = 0;
-    for await (const chunk of streamTar(plan)) {
+    for await (const chunk of streamTar(plan, { reuseBuffers: true })) {
         hash.update(chunk);
         size += chunk.length;
     }

@@ -147,6 +147,11 @@ function writeOctal(buf: Buffer, value: number, offset: number, length: number):
 export interface StreamTarOptions {
     /** Read size for file contents; large reads keep syscalls few on multi-GB models. */
     readChunkBytes?: number;
+    /**
+     * The consumer is done with each piece before asking for the next (hashing): file reads reuse
+     * two buffers instead of allocating one per read, so reading a large tree keeps memory flat.
+     */
+    reuseBuffers?: boolean;
 }
 
 /**
@@ -163,7 +168,7 @@ export async function* streamTar(plan: TarPlan, opts: StreamTarOptions = {}): As
             if (entry.content.length !== entry.size) throw new Error(`tar entry ${entry.archivePath}: content length differs from planned size`);
             yield entry.content;
         } else {
-            yield* readFileExactly(entry.sourcePath!, entry.size, chunkBytes);
+            yield* readFileExactly(entry.sourcePath!, entry.size, chunkBytes, opts.reuseBuffers ?? false);
         }
         const pad = padded(entry.size) - entry.size;
         if (pad > 0) yield Buffer.alloc(pad);
@@ -171,14 +176,17 @@ export async function* streamTar(plan: TarPlan, opts: StreamTarOptions = {}): As
     yield Buffer.alloc(2 * BLOCK);
 }
 
-async function* readFileExactly(file: string, size: number, chunkBytes: number): AsyncGenerator<Buffer> {
+async function* readFileExactly(file: string, size: number, chunkBytes: number, reuse: boolean): AsyncGenerator<Buffer> {
     const handle = await fs.promises.open(file, "r").catch((err: NodeJS.ErrnoException) => {
         throw new Error(`cannot read model file ${file}: ${err.code ?? err.message}; make it readable or remove it`);
     });
     // One read ahead: the disk works on the next chunk while the consumer hashes and sends this one.
     // A fresh buffer per read, since consumers (sockets) may still hold the previous one.
+    const spare = reuse ? [Buffer.allocUnsafe(Math.min(chunkBytes, size)), Buffer.allocUnsafe(Math.min(chunkBytes, size))] : [];
+    let turn = 0;
     const readAt = async (position: number): Promise<Buffer> => {
-        const buf = Buffer.allocUnsafe(Math.min(chunkBytes, size - position));
+        const length = Math.min(chunkBytes, size - position);
+        const buf = reuse ? spare[turn++ % 2].subarray(0, length) : Buffer.allocUnsafe(length);
         const { bytesRead } = await handle.read(buf, 0, buf.length, position);
         return bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
     };

@@ -4,7 +4,6 @@
 // registry's credentials go only to the registry's own origin.
 import * as http from "http";
 import * as https from "https";
-import { once } from "events";
 import { Credentials } from "./auth";
 import { AUTH_SCHEMES, parseAuthChallenge } from "./auth-challenge";
 import { isStorageFull, parseErrorBody, RegistryError, RegistryErrorKind } from "./errors";
@@ -261,7 +260,7 @@ export class Transport {
         const spent = Date.now() - started;
         if (spent + waitMs > this.operationTimeoutMs) {
             throw new RegistryError(
-                `${failure.message}; gave up after ${attempt} attempts in ${Math.round(spent / 1000)} s (time budget ${Math.round(this.operationTimeoutMs / 1000)} s)`,
+                `${failure.message.replace(/ \(after \d+ attempts[^)]*\)/, "")}; gave up after ${attempt} attempts in ${seconds(spent)} (time budget ${seconds(this.operationTimeoutMs)})`,
                 { kind: failure.kind, registry: failure.registry, repository: failure.repository, operation: failure.operation, status: failure.status, code: failure.code, attempts: attempt },
             );
         }
@@ -273,10 +272,9 @@ export class Transport {
         const e = err as NodeJS.ErrnoException;
         const where = `${this.registry}/${req.repository}`;
         const base = { registry: this.registry, repository: req.repository, operation: req.operation, attempts };
-        const seconds = Math.round((Date.now() - started) / 1000);
-        const after = attempts > 1 ? ` (after ${attempts} attempts in ${seconds} s)` : "";
+        const after = attempts > 1 ? ` (after ${attempts} attempts in ${seconds(Date.now() - started)})` : "";
         if (e.code === "ETIMEDOUT") {
-            return new RegistryError(`${req.operation} on ${where}: no answer within ${Math.round(this.timeoutMs / 1000)} s${after}`, { ...base, kind: "timed-out" });
+            return new RegistryError(`${req.operation} on ${where}: no answer within ${seconds(this.timeoutMs)}${after}`, { ...base, kind: "timed-out" });
         }
         if (isRetryableNetworkError(err)) {
             return new RegistryError(`${req.operation} on ${where}: registry unreachable (${e.code ?? e.message})${after}`, { ...base, kind: "unreachable" });
@@ -378,7 +376,7 @@ export class Transport {
             (async () => {
                 for await (const chunk of body) {
                     if (settled) return;
-                    if (!request.write(chunk)) await Promise.race([once(request, "drain"), once(request, "close")]);
+                    if (!request.write(chunk)) await drainOrClose(request);
                 }
                 request.end();
             })().catch((err) => fail(new BodySourceError(err)));
@@ -390,6 +388,24 @@ export class Transport {
         const body = await readAll(res);
         return { status: res.statusCode ?? 0, headers: res.headers, body: req.method === "HEAD" ? Buffer.alloc(0) : body };
     }
+}
+
+/** "0.5 s", "3 s", "120 s". */
+function seconds(ms: number): string {
+    return ms < 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** Waits until the request can take more body, or is gone; leaves no listener behind. */
+function drainOrClose(request: http.ClientRequest): Promise<void> {
+    return new Promise((resolve) => {
+        const done = () => {
+            request.off("drain", done);
+            request.off("close", done);
+            resolve();
+        };
+        request.on("drain", done);
+        request.on("close", done);
+    });
 }
 
 function scopeKey(req: Pick<TransportRequest, "repository" | "mountFrom">): string {

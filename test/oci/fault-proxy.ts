@@ -8,7 +8,15 @@ export interface FaultProxy {
     /** Method and path of every request that reached the proxy. */
     log: string[];
     /** The next N /v2/ requests are answered with this status instead of being forwarded. */
-    failNext(count: number, status: number): void;
+    failNext(count: number, status: number, retryAfterSeconds?: number): void;
+    /** The next N uploads (PUT/PATCH with a body) have their connection reset after `afterBytes` body bytes. */
+    resetUploads(count: number, afterBytes: number): void;
+    /** From now on /v2/ requests are never answered (the sockets stay open until close()). */
+    hang(on: boolean): void;
+    /** Request body bytes received for uploads (PUT/PATCH), resets included. */
+    uploadBytes(): number;
+    /** Uploads cut so far by resetUploads. */
+    resetsDone(): number;
     close(): Promise<void>;
 }
 
@@ -18,7 +26,11 @@ export async function startFaultProxy(upstream: string, opts: { auth?: "bearer" 
     const token = "test-token-" + port;
     const basic = "Basic " + Buffer.from(`${opts.username}:${opts.password}`).toString("base64");
     const log: string[] = [];
-    let failures: { count: number; status: number } = { count: 0, status: 0 };
+    let failures: { count: number; status: number; retryAfter?: number } = { count: 0, status: 0 };
+    let resets = { count: 0, afterBytes: 0 };
+    let hanging = false;
+    let uploadBytes = 0;
+    let resetsDone = 0;
 
     const server = http.createServer((req, res) => {
         log.push(`${req.method} ${req.url}`);
@@ -46,11 +58,29 @@ export async function startFaultProxy(upstream: string, opts: { auth?: "bearer" 
             res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "DENIED", message: "requested access to the resource is denied" }] }));
             return;
         }
+        if (hanging && url.pathname.startsWith("/v2/")) {
+            req.resume();
+            return;
+        }
         if (failures.count > 0 && url.pathname.startsWith("/v2/")) {
             failures.count--;
             req.resume();
-            res.writeHead(failures.status, failures.status === 429 ? { "retry-after": "0" } : {}).end();
+            res.writeHead(failures.status, failures.status === 429 ? { "retry-after": String(failures.retryAfter ?? 0) } : {}).end();
             return;
+        }
+        const isUpload = req.method === "PUT" || req.method === "PATCH";
+        if (isUpload) {
+            const cut = resets.count > 0 ? resets.afterBytes : Infinity;
+            if (resets.count > 0) resets.count--;
+            let seen = 0;
+            req.on("data", (c: Buffer) => {
+                seen += c.length;
+                uploadBytes += c.length;
+                if (seen > cut && !req.socket.destroyed) {
+                    resetsDone++;
+                    req.socket.destroy();
+                }
+            });
         }
         const upstreamReq = http.request({ host: "127.0.0.1", port: Number(upstream.split(":")[1]), method: req.method, path: req.url, headers: { ...req.headers, host: upstream } }, (up) => {
             const headers = { ...up.headers };
@@ -67,9 +97,17 @@ export async function startFaultProxy(upstream: string, opts: { auth?: "bearer" 
     return {
         host,
         log,
-        failNext(count, status) {
-            failures = { count, status };
+        failNext(count, status, retryAfter) {
+            failures = { count, status, retryAfter };
         },
+        resetUploads(count, afterBytes) {
+            resets = { count, afterBytes };
+        },
+        hang(on) {
+            hanging = on;
+        },
+        uploadBytes: () => uploadBytes,
+        resetsDone: () => resetsDone,
         close: () =>
             new Promise((resolve) => {
                 server.closeAllConnections();
