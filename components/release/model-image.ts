@@ -12,6 +12,7 @@ import { composeModelImage } from "../oci";
 import type { ComposeModelImageOptions } from "../oci";
 import { uploadTuning } from "./manifest-bundle";
 import { OciArtifact } from "./oci-artifact";
+import { explainRegistryError } from "./registry-hints";
 
 /** What the component needs from the composer (the OCI engine's `composeModelImage`; tests inject a fake). */
 export type ModelImageComposer = (opts: ComposeModelImageOptions) => Promise<{ digest: string; reference: string }>;
@@ -99,6 +100,9 @@ function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: Mod
                 insecure: registry.insecure,
             },
             provenance,
+        }).catch((err: unknown) => {
+            // Reading the base image at preview: say which model and what to change.
+            throw explainRegistryError(err, { configPath: args.configPath });
         });
     // The password is needed in plaintext only to read a private base image; the digest it helps
     // compute is not secret, so it is unsecreted (nothing of the password is in the result).
