@@ -1,145 +1,474 @@
-// `npm run bench`: package and push generated models (1 GiB and 4 GiB by default; BENCH_SIZES_GIB
-// to change) to a local registry with modelship, with `skopeo copy` of the same layer, and with a
-// plain `curl` upload of the same bytes as one blob (the floor for that registry). Everything lives
-// in a temporary directory that is deleted at the end.
-import { execFileSync, spawnSync } from "child_process";
+// `npm run bench`: modelship against the usual tools on the same generated models and the same
+// local registry (distribution 2.8 on 127.0.0.1), each tool in its own process under a wrapper that
+// reports its wall time and peak RSS:
+//   modelship  bench/modelship-run.ts (compiled to JS first, so ts-node is not in its RSS)
+//   skopeo     `skopeo copy` of an OCI layout holding the very image modelship builds
+//   crane      `crane push` of that same layout
+//   oras       `oras push` of the model files (one layer per file)
+//   curl       the floor: the same bytes as one blob, one POST + one streamed PUT
+// Cases per size: first push (each tool to a fresh repository), "version 2" (one 10 MiB file
+// changed, pushed to the same repository) and, for modelship, an unchanged tree (warm stat cache).
+// The registry's storage is emptied (and the base image seeded again) before each tool, so disk
+// use stays near three times the model size. Everything lives in a temporary directory deleted at
+// the end; the registry is stopped even on failure.
+//
+// Knobs: BENCH_SIZES_GIB (default "1,4"), BENCH_FILES (shard files per model, default 8),
+// BENCH_CONCURRENCY (parallel blob uploads of modelship and oras, default 4), BENCH_DIR (parent of
+// the temporary directory, default the OS temp dir).
+import { spawnSync } from "child_process";
+import { createHash, randomFillSync } from "crypto";
 import { once } from "events";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { canonicalJson, describeBytes } from "../components/oci/digest";
-import { OCI_CONFIG, OCI_LAYER_TAR } from "../components/oci/compose";
-import { OCI_MANIFEST } from "../components/oci/registry";
-import { directoryLayer } from "../components/oci/layer";
-import { planTar, streamTar } from "../components/oci/tar";
-import { requireToolOrExit, seedBusyboxBase, startRegistry } from "./support";
+import { composeModelImage, ComposedModelImage, mediaTypes } from "../components/oci";
+import { publishBusyboxBase } from "../components/oci/busybox-base";
+import { streamTar } from "../components/oci/tar";
+import type { RunOptions, RunResult } from "./modelship-run";
+import { BenchRegistry, GNU_TIME, MeasuredRun, requireToolOrExit, runMeasured, startRegistry } from "./support";
 
-const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+/** The file "version 2" changes: exactly this large, so the delta is one 10 MiB layer. */
+const CHANGED_FILE_BYTES = 10 * MiB;
+/** Smallest shard: every shard must get a layer of its own (components/oci/layers.ts: ≥ 1 MiB). */
+const MIN_SHARD_BYTES = 2 * MiB;
+const BASE_REPOSITORY = "library/busybox";
+const REPO_ROOT = path.join(__dirname, "..");
 
-function generateModel(dir: string, totalBytes: number, files: number): void {
-    fs.mkdirSync(dir, { recursive: true });
-    const chunk = Buffer.allocUnsafe(16 * MiB);
-    const perFile = Math.floor(totalBytes / files);
-    for (let i = 0; i < files; i++) {
-        const fd = fs.openSync(path.join(dir, `shard-${String(i).padStart(3, "0")}.safetensors`), "w");
-        let left = i === files - 1 ? totalBytes - perFile * (files - 1) : perFile;
-        while (left > 0) {
-            const n = Math.min(left, chunk.length);
-            crypto.randomFillSync(chunk, 0, n);
-            fs.writeSync(fd, chunk, 0, n);
-            left -= n;
+type Version = "v1" | "v2";
+
+interface Knobs {
+    sizesGiB: number[];
+    files: number;
+    concurrency: number;
+}
+
+/** Reads the environment knobs; every problem reported at once. */
+function readKnobs(): Knobs {
+    const problems: string[] = [];
+    const sizesGiB = (process.env.BENCH_SIZES_GIB ?? "1,4").split(",").map((s) => Number(s.trim()));
+    const files = Number(process.env.BENCH_FILES ?? "8");
+    const concurrency = Number(process.env.BENCH_CONCURRENCY ?? "4");
+    if (!Number.isInteger(files) || files < 2) problems.push(`BENCH_FILES must be an integer ≥ 2 (one 10 MiB shard that version 2 changes, and the others), got "${process.env.BENCH_FILES}"`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`BENCH_CONCURRENCY must be an integer ≥ 1, got "${process.env.BENCH_CONCURRENCY}"`);
+    for (const gib of sizesGiB) {
+        if (!Number.isFinite(gib) || gib <= 0) problems.push(`BENCH_SIZES_GIB must be a comma-separated list of positive numbers, e.g. "1,4"; got "${process.env.BENCH_SIZES_GIB}"`);
+        else if (Number.isInteger(files) && files >= 2 && gib * GiB - CHANGED_FILE_BYTES < (files - 1) * MIN_SHARD_BYTES) {
+            problems.push(`BENCH_SIZES_GIB: ${gib} GiB is too small for ${files} files (10 MiB + ${files - 1} × ≥ 2 MiB); use at least ${((CHANGED_FILE_BYTES + (files - 1) * MIN_SHARD_BYTES) / GiB).toFixed(3)}`);
         }
-        fs.closeSync(fd);
     }
-    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ model_type: "bench", size: totalBytes }));
+    if (problems.length > 0) {
+        console.error(`bench: invalid settings:\n  ${problems.join("\n  ")}`);
+        process.exit(2);
+    }
+    return { sizesGiB, files, concurrency };
 }
 
-function runModelship(mode: "push" | "digest", modelDir: string, baseImage: string, registry: string, repository: string, env: NodeJS.ProcessEnv) {
-    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "modelship-run.ts"), mode, modelDir, baseImage, registry, repository], {
-        encoding: "utf8",
-        env,
-        cwd: path.join(__dirname, ".."),
-        maxBuffer: 1 << 20,
-    });
-    if (res.status !== 0) throw new Error(`modelship ${mode} failed: ${res.stderr}`);
-    return JSON.parse(res.stdout.trim().split("\n").pop()!) as { digest: string; layerSize: number; composeSeconds: number; pushSeconds: number; bytesUploaded: number; maxRssMiB: number; fromCache: boolean };
+// ---- the model -------------------------------------------------------------------------------
+
+interface Model {
+    dir: string;
+    /** Bytes of all its files. */
+    bytes: number;
+    /** File names, relative to dir. */
+    files: string[];
+    /** The 10 MiB shard version 2 changes, and its two contents. */
+    changedFile: string;
+    contents: Record<Version, Buffer>;
 }
 
-function timed<T>(fn: () => T): { seconds: number; value: T } {
-    const t0 = process.hrtime.bigint();
-    const value = fn();
-    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, value };
+function randomBytes(n: number): Buffer {
+    const buf = Buffer.allocUnsafe(n);
+    randomFillSync(buf);
+    return buf;
 }
 
-async function writeTar(modelDir: string, file: string, cacheDir: string): Promise<{ digest: string; size: number }> {
-    const layer = await directoryLayer(modelDir, { prefix: "models", cacheDir });
-    const plan = planTar(layer.plan.entries);
+/** `files` shards of random bytes (the first exactly 10 MiB) totalling `shardBytes`, and a small config.json. */
+function generateModel(dir: string, shardBytes: number, files: number): Model {
+    fs.mkdirSync(dir, { recursive: true });
+    const names = Array.from({ length: files }, (_, i) => `model-${String(i + 1).padStart(5, "0")}-of-${String(files).padStart(5, "0")}.safetensors`);
+    const rest = shardBytes - CHANGED_FILE_BYTES;
+    const perShard = Math.floor(rest / (files - 1));
+    const chunk = Buffer.allocUnsafe(16 * MiB);
+    for (let i = 1; i < files; i++) {
+        const fd = fs.openSync(path.join(dir, names[i]), "w");
+        try {
+            let left = i === files - 1 ? rest - perShard * (files - 2) : perShard;
+            while (left > 0) {
+                const n = Math.min(left, chunk.length);
+                randomFillSync(chunk, 0, n);
+                fs.writeSync(fd, chunk, 0, n);
+                left -= n;
+            }
+        } finally {
+            fs.closeSync(fd);
+        }
+    }
+    const model: Model = { dir, bytes: 0, files: [...names, "config.json"], changedFile: names[0], contents: { v1: randomBytes(CHANGED_FILE_BYTES), v2: randomBytes(CHANGED_FILE_BYTES) } };
+    setModelVersion(model, "v1");
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ model_type: "bench", shards: files, bytes: shardBytes }, null, 2) + "\n");
+    model.bytes = model.files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    return model;
+}
+
+/** Rewrites the changed file in place (same inode, new mtime), as a user updating a model would. */
+function setModelVersion(model: Model, version: Version): void {
+    fs.writeFileSync(path.join(model.dir, model.changedFile), model.contents[version]);
+}
+
+// ---- the same image as files: layer tars, OCI layouts, the floor's one blob ------------------
+
+interface PreparedImages {
+    images: Record<Version, ComposedModelImage>;
+    layouts: Record<Version, string>;
+    /** Directory of every blob file (model layer tars and the base layer), named by hex digest. */
+    blobsDir: string;
+    /** The one model layer version 2 adds. */
+    changedLayer: { digest: string; size: number; file: string };
+}
+
+/**
+ * Composes both versions in this process (own stat cache, untimed), writes every layer's exact tar
+ * bytes once, and an OCI layout per version whose blobs are hard links to those files.
+ */
+async function prepareImages(model: Model, work: string, registry: string, baseImage: string): Promise<PreparedImages> {
+    const blobsDir = path.join(work, "blobs");
+    fs.mkdirSync(blobsDir, { recursive: true });
+    const cacheDir = path.join(work, "prepare-cache");
+    const images = {} as Record<Version, ComposedModelImage>;
+    for (const version of ["v1", "v2"] as const) {
+        setModelVersion(model, version);
+        const image = await composeModelImage({ modelDir: model.dir, modelName: "bench", version, baseImage, registry, repository: "bench/prepare", connection: { plainHttp: true }, cacheDir });
+        for (const blob of image.blobs) {
+            const file = path.join(blobsDir, blob.descriptor.digest.slice("sha256:".length));
+            if (fs.existsSync(file) || blob.origin.kind === "bytes") continue;
+            if (blob.origin.kind === "directory") await writeStream(file, streamTar(blob.origin.layer.plan));
+            else fs.writeFileSync(file, await fetchBlob(blob.origin.registry, blob.origin.repository, blob.descriptor.digest));
+            if (fs.statSync(file).size !== blob.descriptor.size) throw new Error(`internal: ${file} is not ${blob.descriptor.size} bytes`);
+        }
+        images[version] = image;
+    }
+    setModelVersion(model, "v1");
+    const v1Layers = new Set(images.v1.modelLayers.map((l) => l.digest));
+    const added = images.v2.modelLayers.filter((l) => !v1Layers.has(l.digest));
+    if (added.length !== 1) throw new Error(`internal: version 2 should differ by one layer, differs by ${added.length}`);
+    const changedLayer = { ...added[0], file: path.join(blobsDir, added[0].digest.slice("sha256:".length)) };
+    const layouts = {
+        v1: writeOciLayout(path.join(work, "layout-v1"), images.v1, "v1", blobsDir),
+        v2: writeOciLayout(path.join(work, "layout-v2"), images.v2, "v2", blobsDir),
+    };
+    return { images, layouts, blobsDir, changedLayer };
+}
+
+async function writeStream(file: string, chunks: AsyncIterable<Buffer>): Promise<void> {
     const out = fs.createWriteStream(file);
-    for await (const chunk of streamTar(plan)) if (!out.write(chunk)) await once(out, "drain");
-    await new Promise<void>((resolve) => out.end(() => resolve()));
-    return { digest: layer.digest, size: layer.size };
+    try {
+        for await (const chunk of chunks) if (!out.write(chunk)) await once(out, "drain");
+    } finally {
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    }
 }
 
-/** An OCI layout holding one image whose only layer is the model tar (hard-linked, not copied). */
-function writeOciLayout(dir: string, tarFile: string, layer: { digest: string; size: number }): void {
+async function fetchBlob(registry: string, repository: string, digest: string): Promise<Buffer> {
+    const res = await fetch(`http://${registry}/v2/${repository}/blobs/${digest}`);
+    if (res.status !== 200) throw new Error(`GET of blob ${digest} from ${registry}/${repository} answered ${res.status}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if ("sha256:" + createHash("sha256").update(body).digest("hex") !== digest) throw new Error(`blob ${digest} from ${registry}/${repository} hashes otherwise`);
+    return body;
+}
+
+/** An OCI layout holding `image` under the ref name `tag`; layer blobs hard-linked from blobsDir, so nothing is copied. */
+function writeOciLayout(dir: string, image: ComposedModelImage, tag: string, blobsDir: string): string {
     const blobs = path.join(dir, "blobs", "sha256");
     fs.mkdirSync(blobs, { recursive: true });
-    fs.linkSync(tarFile, path.join(blobs, layer.digest.slice(7)));
-    const config = Buffer.from(canonicalJson({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [layer.digest] } }));
-    const configD = describeBytes(OCI_CONFIG, config);
-    fs.writeFileSync(path.join(blobs, configD.digest.slice(7)), config);
-    const manifest = Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: configD, layers: [{ mediaType: OCI_LAYER_TAR, ...layer }] }));
-    const manifestD = describeBytes(OCI_MANIFEST, manifest);
-    fs.writeFileSync(path.join(blobs, manifestD.digest.slice(7)), manifest);
+    for (const blob of image.blobs) {
+        const hex = blob.descriptor.digest.slice("sha256:".length);
+        if (blob.origin.kind === "bytes") fs.writeFileSync(path.join(blobs, hex), blob.origin.bytes);
+        else fs.linkSync(path.join(blobsDir, hex), path.join(blobs, hex));
+    }
+    fs.writeFileSync(path.join(blobs, image.digest.slice("sha256:".length)), image.manifestBytes);
     fs.writeFileSync(path.join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    fs.writeFileSync(path.join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ ...manifestD, annotations: { "org.opencontainers.image.ref.name": "bench" } }] }));
+    const entry = { mediaType: image.mediaType, digest: image.digest, size: image.manifestBytes.length, annotations: { "org.opencontainers.image.ref.name": tag } };
+    fs.writeFileSync(path.join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.OCI_INDEX, manifests: [entry] }));
+    return dir;
 }
 
-function curlUpload(registry: string, repository: string, tarFile: string, digest: string): void {
-    const headers = execFileSync("curl", ["-sS", "-D", "-", "-o", "/dev/null", "-X", "POST", `http://${registry}/v2/${repository}/blobs/uploads/`], { encoding: "utf8" });
-    const location = /^location:\s*(\S+)/im.exec(headers)?.[1];
-    if (!location) throw new Error(`no upload location from registry: ${headers}`);
-    const url = new URL(location, `http://${registry}`);
-    url.searchParams.set("digest", digest);
-    const code = execFileSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T", tarFile, "-H", "Content-Type: application/octet-stream", url.toString()], { encoding: "utf8" });
-    if (code !== "201") throw new Error(`curl upload answered ${code}`);
+/** The model layers of version 1 concatenated into one file (the floor's single blob); returns its digest. */
+async function writeFloorBlob(file: string, image: ComposedModelImage, blobsDir: string): Promise<{ digest: string; size: number }> {
+    const hash = createHash("sha256");
+    let size = 0;
+    async function* concatenated(): AsyncGenerator<Buffer> {
+        for (const layer of image.modelLayers) {
+            for await (const chunk of fs.createReadStream(path.join(blobsDir, layer.digest.slice("sha256:".length)), { highWaterMark: 4 * MiB })) {
+                hash.update(chunk as Buffer);
+                size += (chunk as Buffer).length;
+                yield chunk as Buffer;
+            }
+        }
+    }
+    await writeStream(file, concatenated());
+    return { digest: "sha256:" + hash.digest("hex"), size };
 }
+
+// ---- checks against the registry -------------------------------------------------------------
+
+async function manifestDigest(registry: string, repository: string, tag: string): Promise<string | undefined> {
+    const res = await fetch(`http://${registry}/v2/${repository}/manifests/${tag}`, { method: "HEAD", headers: { Accept: [mediaTypes.OCI_MANIFEST, mediaTypes.DOCKER_MANIFEST].join(", ") } });
+    return res.status === 200 ? (res.headers.get("docker-content-digest") ?? undefined) : undefined;
+}
+
+async function expectManifest(tool: string, registry: string, repository: string, tag: string, digest?: string): Promise<void> {
+    const stored = await manifestDigest(registry, repository, tag);
+    if (!stored) throw new Error(`${tool}: ${registry}/${repository}:${tag} is not in the registry after the push`);
+    if (digest && stored !== digest) throw new Error(`${tool}: ${registry}/${repository}:${tag} is ${stored}, expected modelship's image ${digest}`);
+}
+
+async function expectBlob(tool: string, registry: string, repository: string, digest: string): Promise<void> {
+    const res = await fetch(`http://${registry}/v2/${repository}/blobs/${digest}`, { method: "HEAD" });
+    if (res.status !== 200) throw new Error(`${tool}: blob ${digest} is not in ${registry}/${repository} after the upload (HEAD ${res.status})`);
+}
+
+// ---- measurements ----------------------------------------------------------------------------
+
+type CaseName = "first push" | "version 2" | "unchanged";
+
+interface Row {
+    size: string;
+    case: CaseName;
+    tool: string;
+    /** modelship's whole run, its push phase only, or its digest phase only; peers are always "run". */
+    part: "run" | "push" | "digest";
+    seconds: number;
+    /** Bytes the throughput is computed from (the model for a first push); undefined: no throughput. */
+    payloadBytes?: number;
+    /** Bytes the registry read from its sockets during the run. */
+    received: number;
+    maxRssMiB: number;
+    note?: string;
+}
+
+interface Context {
+    registry: BenchRegistry;
+    work: string;
+    timeoutSeconds: number;
+    rows: Row[];
+    size: string;
+}
+
+async function measure(ctx: Context, label: string, command: string[], cwd?: string): Promise<MeasuredRun & { received: number }> {
+    const before = ctx.registry.bytesRead();
+    const run = await runMeasured(label, command, { cwd, timeoutSeconds: ctx.timeoutSeconds, scratchDir: ctx.work });
+    const received = ctx.registry.bytesRead() - before;
+    console.log(`  ${label}: ${run.seconds.toFixed(2)} s, registry received ${formatBytes(received)}, peak RSS ${run.maxRssMiB.toFixed(0)} MiB`);
+    return { ...run, received };
+}
+
+function formatBytes(n: number): string {
+    if (n >= GiB) return `${(n / GiB).toFixed(2)} GiB`;
+    if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
+    if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+    return `${n} B`;
+}
+
+/** Empties the registry and seeds the base image again (reproducible: the same digest every time). */
+async function freshRegistry(registry: BenchRegistry, baseImage: string): Promise<void> {
+    await registry.reset();
+    const seeded = await publishBusyboxBase({ registry: registry.host, repository: BASE_REPOSITORY, connection: { plainHttp: true } });
+    if (seeded !== baseImage) throw new Error(`internal: the busybox base image came out as ${seeded}, not ${baseImage}`);
+}
+
+interface SizeSetup {
+    gib: number;
+    model: Model;
+    prepared: PreparedImages;
+    baseImage: string;
+    modelshipJs: string;
+    concurrency: number;
+}
+
+async function benchModelship(ctx: Context, s: SizeSetup): Promise<void> {
+    const repository = `bench/modelship-${s.gib}g`;
+    const cacheDir = path.join(ctx.work, `modelship-cache-${s.gib}g`);
+    const run = async (label: string, caseName: CaseName, version: Version, payloadBytes?: number): Promise<RunResult> => {
+        const opts: RunOptions = { modelDir: s.model.dir, baseImage: s.baseImage, registry: ctx.registry.host, repository, version, tag: version, cacheDir, concurrency: s.concurrency };
+        const m = await measure(ctx, label, [process.execPath, s.modelshipJs, JSON.stringify(opts)]);
+        const r = JSON.parse(m.stdout.trim().split("\n").pop()!) as RunResult;
+        await expectManifest("modelship", ctx.registry.host, repository, version, s.prepared.images[version].digest);
+        if (r.digest !== s.prepared.images[version].digest) throw new Error(`modelship pushed ${r.digest}, the same tree composed in the bench gives ${s.prepared.images[version].digest}`);
+        console.log(`    digest ${r.composeSeconds.toFixed(2)} s (${r.layersFromStatCache}/${r.layers} layers from the stat cache), push ${r.pushSeconds.toFixed(2)} s, ${formatBytes(r.bytesUploaded)} in ${r.blobsUploaded} blob(s), ${r.blobsMounted} mounted`);
+        const common = { size: ctx.size, case: caseName, tool: "modelship", received: m.received, maxRssMiB: m.maxRssMiB };
+        if (caseName === "unchanged") {
+            const note = r.bytesUploaded === 0 ? "0 blob bytes sent" : `UNEXPECTED: ${r.bytesUploaded} blob bytes sent`;
+            ctx.rows.push({ ...common, part: "digest", seconds: r.composeSeconds, note: `${note}; ${r.layersFromStatCache}/${r.layers} layers from the stat cache` });
+            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, note: "whole run: digest, HEADs, manifest PUT" });
+        } else {
+            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, payloadBytes, note: `digest ${r.composeSeconds.toFixed(2)} s${caseName === "version 2" ? ` (${r.layersFromStatCache}/${r.layers} layers from the stat cache)` : " (cold, every byte read)"}` });
+            ctx.rows.push({ ...common, part: "push", seconds: r.pushSeconds, payloadBytes, note: `${formatBytes(r.bytesUploaded)} of blobs sent` });
+        }
+        return r;
+    };
+    await freshRegistry(ctx.registry, s.baseImage);
+    setModelVersion(s.model, "v1");
+    await run("modelship first push", "first push", "v1", s.model.bytes);
+    setModelVersion(s.model, "v2");
+    await run("modelship version 2", "version 2", "v2");
+    await run("modelship unchanged tree", "unchanged", "v2");
+}
+
+async function benchPeer(ctx: Context, s: SizeSetup, tool: string, commandFor: (version: Version, repository: string) => { command: string[]; cwd?: string }, expectSameImage: boolean): Promise<void> {
+    const repository = `bench/${tool}-${s.gib}g`;
+    await freshRegistry(ctx.registry, s.baseImage);
+    for (const version of ["v1", "v2"] as const) {
+        setModelVersion(s.model, version);
+        const { command, cwd } = commandFor(version, repository);
+        const m = await measure(ctx, `${tool} ${version === "v1" ? "first push" : "version 2"}`, command, cwd);
+        await expectManifest(tool, ctx.registry.host, repository, version, expectSameImage ? s.prepared.images[version].digest : undefined);
+        ctx.rows.push({ size: ctx.size, case: version === "v1" ? "first push" : "version 2", tool, part: "run", seconds: m.seconds, payloadBytes: version === "v1" ? s.model.bytes : undefined, received: m.received, maxRssMiB: m.maxRssMiB });
+    }
+}
+
+// The floor: POST opens an upload session, one PUT ?digest= streams the file and commits it.
+const CURL_UPLOAD_SH = `set -e
+loc=$(curl -sSf -D - -o /dev/null -X POST "http://$1/v2/$2/blobs/uploads/" | tr -d '\\r' | sed -n 's/^[Ll]ocation: *//p')
+case "$loc" in http*) ;; *) loc="http://$1$loc" ;; esac
+case "$loc" in *\\?*) url="$loc&digest=$3" ;; *) url="$loc?digest=$3" ;; esac
+curl -sSf -o /dev/null -T "$4" -H "Content-Type: application/octet-stream" -H "Expect:" "$url"`;
+
+async function benchFloor(ctx: Context, s: SizeSetup): Promise<void> {
+    const repository = `bench/curl-${s.gib}g`;
+    const floorFile = path.join(ctx.work, "floor.blob");
+    // Emptied first: the previous tool's copy of the model and the floor file never share the disk.
+    await ctx.registry.reset();
+    const floor = await writeFloorBlob(floorFile, s.prepared.images.v1, s.prepared.blobsDir);
+    // The layouts and layer tars are done with: only the changed layer's tar is still needed.
+    for (const dir of Object.values(s.prepared.layouts)) fs.rmSync(dir, { recursive: true, force: true });
+    for (const f of fs.readdirSync(s.prepared.blobsDir)) if (path.join(s.prepared.blobsDir, f) !== s.prepared.changedLayer.file) fs.rmSync(path.join(s.prepared.blobsDir, f));
+    const cases = [
+        { case: "first push" as const, file: floorFile, digest: floor.digest, payloadBytes: s.model.bytes, note: `one ${formatBytes(floor.size)} blob: the model layers concatenated` },
+        { case: "version 2" as const, file: s.prepared.changedLayer.file, digest: s.prepared.changedLayer.digest, payloadBytes: undefined, note: `one ${formatBytes(s.prepared.changedLayer.size)} blob: the changed layer` },
+    ];
+    for (const c of cases) {
+        const m = await measure(ctx, `curl floor ${c.case}`, ["sh", "-c", CURL_UPLOAD_SH, "sh", ctx.registry.host, repository, c.digest, c.file]);
+        await expectBlob("curl", ctx.registry.host, repository, c.digest);
+        ctx.rows.push({ size: ctx.size, case: c.case, tool: "curl (floor)", part: "run", seconds: m.seconds, payloadBytes: c.payloadBytes, received: m.received, maxRssMiB: m.maxRssMiB, note: c.note });
+    }
+    fs.rmSync(floorFile, { force: true });
+}
+
+/** bench/modelship-run.ts compiled to plain JS, so the measured process holds the engine and not the TypeScript compiler. */
+function compileModelshipRun(outDir: string): string {
+    const tsc = require.resolve("typescript/bin/tsc");
+    const args = ["--outDir", outDir, "--rootDir", REPO_ROOT, "--module", "commonjs", "--target", "es2022", "--moduleResolution", "node", "--esModuleInterop", "--skipLibCheck", "--strict", "--types", "node"];
+    const res = spawnSync(process.execPath, [tsc, ...args, path.join(__dirname, "modelship-run.ts")], { encoding: "utf8", cwd: REPO_ROOT });
+    if (res.status !== 0) throw new Error(`compiling bench/modelship-run.ts failed: ${res.stdout}${res.stderr}`);
+    return path.join(outDir, "bench", "modelship-run.js");
+}
+
+function toolVersion(command: string[]): string {
+    const res = spawnSync(command[0], command.slice(1), { encoding: "utf8" });
+    return `${res.stdout}${res.stderr}`.trim().split("\n")[0];
+}
+
+// ---- report ----------------------------------------------------------------------------------
+
+function markdownTable(rows: Row[]): string {
+    const lines = [
+        "| size | case | tool | s | MiB/s | registry received | peak RSS (MiB) | modelship ÷ tool | modelship push ÷ tool | tool ÷ floor | note |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+    ];
+    const sizes = [...new Set(rows.map((r) => r.size))];
+    const cases: CaseName[] = ["first push", "version 2", "unchanged"];
+    const ordered = rows
+        .map((r, i) => ({ r, i }))
+        .sort((a, b) => sizes.indexOf(a.r.size) - sizes.indexOf(b.r.size) || cases.indexOf(a.r.case) - cases.indexOf(b.r.case) || a.i - b.i)
+        .map(({ r }) => r);
+    for (const r of ordered) {
+        const group = rows.filter((o) => o.size === r.size && o.case === r.case);
+        const ms = group.find((o) => o.tool === "modelship" && o.part === "run");
+        const msPush = group.find((o) => o.tool === "modelship" && o.part === "push");
+        const floor = group.find((o) => o.tool === "curl (floor)");
+        const ratio = (a?: Row, b?: Row) => (a && b && r.case !== "unchanged" && r.part === "run" ? (a.seconds / b.seconds).toFixed(2) : "—");
+        const label = r.tool === "modelship" && r.part !== "run" ? `modelship (${r.part} only)` : r.tool;
+        lines.push(
+            `| ${r.size} | ${r.case} | ${label} | ${r.seconds.toFixed(r.seconds < 10 ? 3 : 2)} | ${r.payloadBytes ? (r.payloadBytes / MiB / r.seconds).toFixed(0) : "—"} | ${formatBytes(r.received)} | ${r.maxRssMiB.toFixed(0)} | ${r.tool === "modelship" ? "—" : ratio(ms, r)} | ${r.tool === "modelship" ? "—" : ratio(msPush, r)} | ${r.part === "push" && floor ? (r.seconds / floor.seconds).toFixed(2) : ratio(r, floor)} | ${r.note ?? ""} |`,
+        );
+    }
+    return lines.join("\n");
+}
+
+// ---- main ------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-    for (const tool of ["/usr/bin/docker-registry", "skopeo", "curl", "/bin/busybox"]) requireToolOrExit(tool);
-    const sizes = (process.env.BENCH_SIZES_GIB ?? "1,4").split(",").map(Number);
+    const knobs = readKnobs();
+    const tools = Object.fromEntries(["/usr/bin/docker-registry", "/bin/busybox", "skopeo", "oras", "crane", "curl", "python3"].map((t) => [t, requireToolOrExit(t)]));
     const work = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "modelship-bench-"));
-    const registry = await startRegistry({ storageDir: path.join(work, "registry") });
-    const rows: string[] = [];
+    const cleanUp = () => fs.rmSync(work, { recursive: true, force: true });
+    const onSignal = (signal: NodeJS.Signals) => {
+        cleanUp();
+        console.error(`bench: ${signal}, temporary files removed`);
+        process.exit(130); // support.ts kills the registry and the running tool on exit
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    let registry: BenchRegistry | undefined;
+    const rows: Row[] = [];
     try {
-        const baseImage = await seedBusyboxBase(registry.host);
-        const env = { ...process.env, MODELSHIP_CACHE: path.join(work, "cache") };
-        for (const gib of sizes) {
-            const bytes = Math.round(gib * GiB);
-            const modelDir = path.join(work, `model-${gib}g`);
-            console.log(`\n== ${gib} GiB: generating ${Math.max(4, Math.ceil(gib * 2))} files of random bytes`);
-            generateModel(modelDir, bytes, Math.max(4, Math.ceil(gib * 2)));
-
-            const ms = runModelship("push", modelDir, baseImage, registry.host, `bench/ms-${gib}g`, env);
-            console.log(`modelship: digest ${ms.composeSeconds.toFixed(2)} s (cold, every byte read), push ${ms.pushSeconds.toFixed(2)} s, peak RSS ${ms.maxRssMiB.toFixed(0)} MiB`);
-            const again = runModelship("push", modelDir, baseImage, registry.host, `bench/ms-${gib}g`, env);
-            const unchanged = runModelship("digest", modelDir, baseImage, registry.host, `bench/ms-${gib}g`, env);
-            if (unchanged.digest !== ms.digest || again.digest !== ms.digest) throw new Error(`digest changed between runs of the same tree`);
-            console.log(`modelship: re-push uploaded ${again.bytesUploaded} bytes; unchanged-tree digest ${unchanged.composeSeconds.toFixed(3)} s (stat cache: ${unchanged.fromCache})`);
-
-            const tarFile = path.join(work, `layer-${gib}g.tar`);
-            const layer = await writeTar(modelDir, tarFile, path.join(work, "cache"));
-            const layout = path.join(work, `layout-${gib}g`);
-            writeOciLayout(layout, tarFile, layer);
-            const skopeo = timed(() => execFileSync("skopeo", ["copy", "--dest-tls-verify=false", `oci:${layout}:bench`, `docker://${registry.host}/bench/skopeo-${gib}g:bench`], { stdio: "ignore" }));
-            const curl = timed(() => curlUpload(registry.host, `bench/curl-${gib}g`, tarFile, layer.digest));
-            const skopeoManifest = JSON.parse(execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/bench/skopeo-${gib}g:bench`], { encoding: "utf8" }));
-            const skopeoLayerType = skopeoManifest.layers[0].mediaType;
-
-            const rate = (s: number) => (ms.layerSize / MiB / s).toFixed(0);
-            const total = ms.composeSeconds + ms.pushSeconds;
-            const row = [
-                `${gib} GiB`,
-                `modelship push ${ms.pushSeconds.toFixed(2)} s (${rate(ms.pushSeconds)} MiB/s)`,
-                `modelship digest+push ${total.toFixed(2)} s (${rate(total)} MiB/s)`,
-                `skopeo copy ${skopeo.seconds.toFixed(2)} s (${rate(skopeo.seconds)} MiB/s, layer ${skopeoLayerType})`,
-                `curl floor ${curl.seconds.toFixed(2)} s (${rate(curl.seconds)} MiB/s)`,
-                `modelship/skopeo time ${(ms.pushSeconds / skopeo.seconds).toFixed(2)}x (with digest ${(total / skopeo.seconds).toFixed(2)}x)`,
-                `modelship/floor time ${(ms.pushSeconds / curl.seconds).toFixed(2)}x (with digest ${(total / curl.seconds).toFixed(2)}x)`,
-                `peak RSS ${ms.maxRssMiB.toFixed(0)} MiB`,
-                `unchanged-tree digest ${unchanged.composeSeconds.toFixed(3)} s`,
-            ];
-            rows.push(row.join("\n  "));
-            console.log(row.join("\n  "));
-            for (const p of [modelDir, tarFile, layout]) fs.rmSync(p, { recursive: true, force: true });
+        console.log(`bench: work directory ${work}`);
+        const modelshipJs = compileModelshipRun(path.join(work, "js"));
+        registry = await startRegistry(path.join(work, "registry"));
+        const baseImage = await publishBusyboxBase({ registry: registry.host, repository: BASE_REPOSITORY, connection: { plainHttp: true } });
+        const noop = await runMeasured("no-op", ["/bin/true"], { timeoutSeconds: 60, scratchDir: work });
+        const nodeBaseline = await runMeasured("node baseline", [process.execPath, "-e", "0"], { timeoutSeconds: 60, scratchDir: work });
+        for (const gib of knobs.sizesGiB) {
+            const shardBytes = Math.round(gib * GiB);
+            const size = `${gib} GiB`;
+            const ctx: Context = { registry, work, rows, size, timeoutSeconds: Math.ceil(300 + 600 * gib) };
+            console.log(`\n== ${size}: ${knobs.files} shards of random bytes (one of 10 MiB) + config.json`);
+            const model = generateModel(path.join(work, "model"), shardBytes, knobs.files);
+            console.log(`== ${size}: layer tars and OCI layouts of versions 1 and 2 (untimed)`);
+            const prepared = await prepareImages(model, work, registry.host, baseImage);
+            const setup: SizeSetup = { gib, model, prepared, baseImage, modelshipJs, concurrency: knobs.concurrency };
+            await benchModelship(ctx, setup);
+            await benchPeer(
+                ctx,
+                setup,
+                "skopeo",
+                (version, repository) => ({ command: [tools.skopeo, "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", `oci:${prepared.layouts[version]}:${version}`, `docker://${registry!.host}/${repository}:${version}`] }),
+                true,
+            );
+            await benchPeer(ctx, setup, "crane", (version, repository) => ({ command: [tools.crane, "push", "--insecure", prepared.layouts[version], `${registry!.host}/${repository}:${version}`] }), true);
+            await benchPeer(
+                ctx,
+                setup,
+                "oras",
+                (version, repository) => ({ command: [tools.oras, "push", "--plain-http", "--concurrency", String(knobs.concurrency), `${registry!.host}/${repository}:${version}`, ...model.files], cwd: model.dir }),
+                false,
+            );
+            await benchFloor(ctx, setup);
+            for (const p of [model.dir, prepared.blobsDir, path.join(work, "prepare-cache")]) fs.rmSync(p, { recursive: true, force: true });
         }
+        console.log(`\n## Push benchmark (${knobs.files} shards + config.json per model, concurrency ${knobs.concurrency})\n`);
+        console.log(markdownTable(rows));
+        console.log(
+            [
+                "",
+                "- modelship ÷ tool: modelship's whole run (process start to exit, digests included) over the tool's; below 1 means modelship was faster. modelship push ÷ tool: its push phase only (digests already known, as they are in the OCI layout skopeo and crane read).",
+                "- tool ÷ floor: over one curl upload of the same bytes as a single blob (first push: the model layers concatenated; version 2: the changed layer).",
+                "- registry received: bytes the registry read from its sockets during the run (/proc/<pid>/io rchar), headers included.",
+                noop.rssSource === "gnu-time"
+                    ? `- peak RSS: each command's own, read by ${GNU_TIME} (%M) inside the python3 wrapper (getrusage in python alone reads no less than python's ~14 MiB); /bin/true reads ${noop.maxRssMiB.toFixed(1)} MiB, node -e 0 ${nodeBaseline.maxRssMiB.toFixed(0)} MiB.`
+                    : `- peak RSS: getrusage(RUSAGE_CHILDREN) in the python3 wrapper (${GNU_TIME} is not installed): it reads no less than the wrapper's own ${noop.maxRssMiB.toFixed(0)} MiB (what /bin/true reads); node -e 0 reads ${nodeBaseline.maxRssMiB.toFixed(0)} MiB.`,
+                "- The registry's storage is emptied and the busybox base re-seeded before each tool; skopeo and crane also upload the base layer (modelship mounts it).",
+                `- oras ${toolVersion([tools.oras, "version"]).replace(/^Version:\s*/, "")}; crane ${toolVersion([tools.crane, "version"])}; ${toolVersion([tools.skopeo, "--version"])}; ${toolVersion([tools.curl, "--version"]).split(" ").slice(0, 2).join(" ")}; ${toolVersion([tools["/usr/bin/docker-registry"], "--version"])}.`,
+            ].join("\n"),
+        );
     } finally {
-        await registry.stop();
-        fs.rmSync(work, { recursive: true, force: true });
+        if (registry) await registry.stop();
+        cleanUp();
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
     }
-    console.log(`\n== summary\n${rows.join("\n")}`);
 }
 
 main().catch((err) => {

@@ -1,31 +1,62 @@
-// One modelship run in its own process, so its peak RSS is its own: `push` composes (digest from
-// cold, reading every byte) then pushes; `digest` recomputes the digest of an unchanged tree.
-// Prints one JSON line.
-// The pure engine only: the Pulumi SDK (push.ts) is not part of the data path being measured.
-import { composeModelImage } from "../components/oci/compose";
-import { pushArtifact } from "../components/oci/publish";
+// One modelship push in its own process, so the peak RSS the bench reports is the engine's own:
+// compose (layer digests: every byte read on a cold stat cache, none for unchanged files on a warm
+// one), then push. Takes one JSON argument (RunOptions), prints one JSON line (RunResult).
+// The pure engine only: the Pulumi SDK (release layer) is not part of the data path being measured.
+import { composeModelImage, pushArtifact } from "../components/oci";
+
+export interface RunOptions {
+    modelDir: string;
+    baseImage: string;
+    registry: string;
+    repository: string;
+    version: string;
+    tag: string;
+    cacheDir: string;
+    concurrency: number;
+}
+
+export interface RunResult {
+    digest: string;
+    composeSeconds: number;
+    pushSeconds: number;
+    modelBytes: number;
+    layers: number;
+    layersFromStatCache: number;
+    bytesUploaded: number;
+    blobsUploaded: number;
+    blobsMounted: number;
+}
 
 async function main(): Promise<void> {
-    const [mode, modelDir, baseImage, registry, repository] = process.argv.slice(2);
-    const compose = () => composeModelImage({ modelDir, modelName: "bench", version: "v1", baseImage, registry, repository, connection: { plainHttp: true } });
+    const opts = JSON.parse(process.argv[2]) as RunOptions;
+    const connection = { plainHttp: true, concurrency: opts.concurrency };
     const t0 = process.hrtime.bigint();
-    const image = await compose();
+    const image = await composeModelImage({
+        modelDir: opts.modelDir,
+        modelName: "bench",
+        version: opts.version,
+        baseImage: opts.baseImage,
+        registry: opts.registry,
+        repository: opts.repository,
+        connection,
+        cacheDir: opts.cacheDir,
+    });
     const t1 = process.hrtime.bigint();
-    let push: { bytesUploaded: number } | undefined;
-    if (mode === "push") push = await pushArtifact(image, { connection: { plainHttp: true }, tag: "bench" });
+    const pushed = await pushArtifact(image, { connection, cacheDir: opts.cacheDir, tag: opts.tag });
     const t2 = process.hrtime.bigint();
     const seconds = (a: bigint, b: bigint) => Number(b - a) / 1e9;
-    process.stdout.write(
-        JSON.stringify({
-            digest: image.digest,
-            layerSize: image.modelLayer.size,
-            fromCache: image.modelLayer.fromCache,
-            composeSeconds: seconds(t0, t1),
-            pushSeconds: seconds(t1, t2),
-            bytesUploaded: push?.bytesUploaded ?? 0,
-            maxRssMiB: process.resourceUsage().maxRSS / 1024,
-        }) + "\n",
-    );
+    const result: RunResult = {
+        digest: pushed.digest,
+        composeSeconds: seconds(t0, t1),
+        pushSeconds: seconds(t1, t2),
+        modelBytes: image.modelLayers.reduce((n, l) => n + l.size, 0),
+        layers: image.modelLayers.length,
+        layersFromStatCache: image.modelLayers.filter((l) => l.fromCache).length,
+        bytesUploaded: pushed.bytesUploaded,
+        blobsUploaded: pushed.blobsUploaded,
+        blobsMounted: pushed.blobsMounted,
+    };
+    process.stdout.write(JSON.stringify(result) + "\n");
 }
 
 main().catch((err) => {

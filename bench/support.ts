@@ -1,12 +1,265 @@
-// The bench reuses the integration-test registry harness.
-import { spawnSync } from "child_process";
+// What `npm run bench` needs around the tools it compares: finding the tools, a local registry
+// (Debian's docker-registry, distribution 2.8) whose storage can be emptied between tools, the
+// bytes that registry received, and a runner that gives each tool's wall time and peak RSS.
+// Nothing here comes from test/: the bench must run without the test tree.
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-export { startRegistry, seedBusyboxBase } from "../test/support/registry";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
 
-export function requireToolOrExit(tool: string): void {
-    const found = tool.startsWith("/") ? fs.existsSync(tool) : spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-    if (!found) {
-        console.error(`bench needs ${tool} (apt-get install docker-registry skopeo busybox-static curl)`);
-        process.exit(2);
+export const REGISTRY_BINARY = "/usr/bin/docker-registry";
+/** Where scripts/install-go-tools puts oras, crane and cosign. */
+export const GO_TOOLS_DIR = path.join(os.homedir(), ".cache", "modelship", "bin");
+
+/** Absolute path of a tool: as given when absolute, else on PATH, else in GO_TOOLS_DIR; undefined when missing. */
+export function findTool(tool: string): string | undefined {
+    if (tool.startsWith("/")) return fs.existsSync(tool) ? tool : undefined;
+    for (const dir of [...(process.env.PATH ?? "").split(path.delimiter), GO_TOOLS_DIR]) {
+        const candidate = path.join(dir, tool);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+        } catch {
+            // not in this directory
+        }
+    }
+    return undefined;
+}
+
+/** The tool's path, or exit 2 with how to install it. */
+export function requireToolOrExit(tool: string): string {
+    const found = findTool(tool);
+    if (found) return found;
+    const fix = ["oras", "crane"].includes(tool) ? "bash scripts/install-go-tools builds it into ~/.cache/modelship/bin" : "apt-get install docker-registry skopeo busybox-static curl python3";
+    console.error(`bench needs ${tool} (${fix})`);
+    process.exit(2);
+}
+
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface BenchRegistry {
+    /** `127.0.0.1:PORT` */
+    host: string;
+    /** Stops the registry, deletes its storage and starts it again empty (same port). */
+    reset(): Promise<void>;
+    /**
+     * Bytes the registry process has read so far (`rchar` of /proc/<pid>/io: request bodies and
+     * headers from its sockets; it reads no blob files back while storing uploads). Counts from 0
+     * after each reset.
+     */
+    bytesRead(): number;
+    /** Stops the registry and deletes its storage and config. */
+    stop(): Promise<void>;
+}
+
+const runningRegistries = new Set<ChildProcess>();
+/** Process groups of measured commands still running (the wrapper and the tool under it). */
+const runningGroups = new Set<number>();
+process.on("exit", () => {
+    for (const child of runningRegistries) child.kill("SIGKILL");
+    for (const pgid of runningGroups) {
+        try {
+            process.kill(-pgid, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+});
+
+/** A registry on a free 127.0.0.1 port, its config and storage under `workDir`. */
+export async function startRegistry(workDir: string): Promise<BenchRegistry> {
+    const port = await freePort();
+    fs.mkdirSync(workDir, { recursive: true });
+    const storageDir = path.join(workDir, "storage");
+    const configPath = path.join(workDir, "config.yml");
+    const logPath = path.join(workDir, "registry.log");
+    // A fixed http.secret keeps upload sessions valid across requests; the access log is off so it
+    // costs nothing during the measurements.
+    fs.writeFileSync(
+        configPath,
+        [
+            "version: 0.1",
+            "log:",
+            "  level: error",
+            "  accesslog:",
+            "    disabled: true",
+            "storage:",
+            "  filesystem:",
+            `    rootdirectory: ${storageDir}`,
+            "  delete:",
+            "    enabled: true",
+            "  maintenance:",
+            "    uploadpurging:",
+            "      enabled: false",
+            "http:",
+            `  addr: 127.0.0.1:${port}`,
+            `  secret: modelship-bench-${port}`,
+            "",
+        ].join("\n"),
+    );
+    let child: ChildProcess | undefined;
+
+    const start = async () => {
+        fs.mkdirSync(storageDir, { recursive: true });
+        // Output goes to a file, not a pipe: nobody reads a pipe while a measured tool runs.
+        const log = fs.openSync(logPath, "a");
+        const proc = spawn(REGISTRY_BINARY, ["serve", configPath], { stdio: ["ignore", log, log] });
+        fs.closeSync(log);
+        child = proc;
+        runningRegistries.add(proc);
+        proc.on("exit", () => runningRegistries.delete(proc));
+        const deadline = Date.now() + 15_000;
+        while (Date.now() < deadline) {
+            if (proc.exitCode !== null) throw new Error(`docker-registry exited with ${proc.exitCode}: ${tail(logPath)}`);
+            if (await answers(port)) return;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        proc.kill("SIGKILL");
+        throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 15 s: ${tail(logPath)}`);
+    };
+    const kill = async () => {
+        const proc = child;
+        child = undefined;
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGKILL");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    };
+
+    await start();
+    return {
+        host: `127.0.0.1:${port}`,
+        async reset() {
+            await kill();
+            fs.rmSync(storageDir, { recursive: true, force: true });
+            // Written-back pages of the previous tool's uploads would otherwise slow the next one.
+            spawnSync("sync");
+            await start();
+        },
+        bytesRead() {
+            if (!child?.pid) throw new Error("docker-registry is not running");
+            const io = fs.readFileSync(`/proc/${child.pid}/io`, "utf8");
+            const rchar = /^rchar:\s*(\d+)/m.exec(io)?.[1];
+            if (rchar === undefined) throw new Error(`no rchar in /proc/${child.pid}/io`);
+            return Number(rchar);
+        },
+        async stop() {
+            await kill();
+            fs.rmSync(workDir, { recursive: true, force: true });
+        },
+    };
+}
+
+function tail(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8").slice(-2000);
+    } catch {
+        return "(no log)";
+    }
+}
+
+function answers(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const req = http.get({ host: "127.0.0.1", port, path: "/v2/", timeout: 1000 }, (res) => {
+            res.resume();
+            resolve(res.statusCode === 200);
+        });
+        req.on("error", () => resolve(false));
+        req.on("timeout", () => {
+            req.destroy();
+            resolve(false);
+        });
+    });
+}
+
+export interface MeasuredRun {
+    /** Wall time of the command alone (the wrapper's own start-up is not included). */
+    seconds: number;
+    /** Peak RSS of the command (and of anything it waited for). */
+    maxRssMiB: number;
+    /** How the peak RSS was read: GNU time's %M, or getrusage in the wrapper (floored at the wrapper's own size). */
+    rssSource: "gnu-time" | "rusage";
+    stdout: string;
+    stderr: string;
+}
+
+/** GNU time (Debian package `time`): the clean peak-RSS reading, see MEASURE_PY. */
+export const GNU_TIME = "/usr/bin/time";
+
+// The wrapper times the command. Peak RSS: a child forked from python3 starts with python's
+// high-water mark (Linux carries it across exec into ru_maxrss), so getrusage(RUSAGE_CHILDREN)
+// alone never reads below ~14 MiB. When GNU time is installed the command runs under it: GNU time
+// is a small process, the command is forked from it, and its %M is the command's own peak.
+// Otherwise the wrapper falls back to RUSAGE_CHILDREN and says so.
+const MEASURE_PY = `
+import json, os, resource, subprocess, sys, time
+out, err, rss_file, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+timer = ["${GNU_TIME}", "-q", "-f", "%M", "-o", rss_file] if os.access("${GNU_TIME}", os.X_OK) else []
+with open(out, "wb") as o, open(err, "wb") as e:
+    t0 = time.monotonic()
+    rc = subprocess.run(timer + cmd, stdin=subprocess.DEVNULL, stdout=o, stderr=e).returncode
+    seconds = time.monotonic() - t0
+if timer:
+    with open(rss_file) as f:
+        rss, source = int(f.read().split()[-1]), "gnu-time"
+else:
+    rss, source = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "rusage"
+print(json.dumps({"rc": rc, "seconds": seconds, "maxRssKiB": rss, "rssSource": source}))
+`;
+
+/**
+ * Runs `command` under the python3 wrapper; fails with the command's output when it fails. After
+ * `timeoutSeconds` the wrapper and the command are killed (they run in a process group of their own).
+ */
+export async function runMeasured(label: string, command: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutSeconds: number; scratchDir: string }): Promise<MeasuredRun> {
+    const [out, err, rssFile] = ["stdout", "stderr", "rss"].map((f) => path.join(opts.scratchDir, `measured.${f}`));
+    const wrapper = spawn("python3", ["-c", MEASURE_PY, out, err, rssFile, ...command], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const pgid = wrapper.pid;
+    if (pgid) runningGroups.add(pgid);
+    let report = "";
+    let wrapperErr = "";
+    let timedOut = false;
+    wrapper.stdout.on("data", (d) => (report += d.toString()));
+    wrapper.stderr.on("data", (d) => (wrapperErr += d.toString()));
+    const timer = setTimeout(() => {
+        timedOut = true;
+        if (pgid) process.kill(-pgid, "SIGKILL");
+    }, opts.timeoutSeconds * 1000);
+    const code = await new Promise<number | null>((resolve, reject) => {
+        wrapper.on("error", reject);
+        wrapper.on("close", resolve);
+    }).finally(() => {
+        clearTimeout(timer);
+        if (pgid) runningGroups.delete(pgid);
+    });
+    const stdout = readAndRemove(out);
+    const stderr = readAndRemove(err);
+    readAndRemove(rssFile);
+    if (timedOut) throw new Error(`${label}: still running after ${opts.timeoutSeconds} s, killed`);
+    if (code !== 0) throw new Error(`${label}: measuring wrapper failed (${code}): ${wrapperErr}`);
+    const r = JSON.parse(report) as { rc: number; seconds: number; maxRssKiB: number; rssSource: MeasuredRun["rssSource"] };
+    if (r.rc !== 0) throw new Error(`${label} exited with ${r.rc}: ${(stderr || stdout).slice(-3000)}`);
+    return { seconds: r.seconds, maxRssMiB: r.maxRssKiB / 1024, rssSource: r.rssSource, stdout, stderr };
+}
+
+function readAndRemove(file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return "";
+    } finally {
+        fs.rmSync(file, { force: true });
     }
 }
