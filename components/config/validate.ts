@@ -269,9 +269,19 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
     });
 }
 
-/** One block listing every problem, for the single error `loadStackConfig` throws. */
+const namedEscapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * Control characters and line separators as escapes (`\n`, `\u001b`), so a config value quoted in a
+ * message keeps its problem on one line and cannot drive the terminal.
+ */
+function escapeControlCharacters(text: string): string {
+    return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => namedEscapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** One block listing every problem, for the single error `loadStackConfig` throws: one line per problem. */
 export function formatConfigProblems(problems: readonly ConfigProblem[]): string {
     const n = problems.length;
     const header = `modelship: the stack configuration has ${n} problem${n === 1 ? "" : "s"}; nothing was created:`;
-    return [header, ...problems.map((p) => `  - ${p.message}`)].join("\n");
+    return [header, ...problems.map((p) => `  - ${escapeControlCharacters(p.message)}`)].join("\n");
 }

@@ -250,13 +250,18 @@ export async function walkDirectory(root: string, opts: DirectoryPlanOptions): P
     let fileCount = 0;
 
     const visit = async (dir: string, archiveDir: string): Promise<void> => {
-        let names: string[];
+        let raw: Buffer[];
         try {
-            names = await fs.promises.readdir(dir);
+            raw = await fs.promises.readdir(dir, { encoding: "buffer" });
         } catch (err) {
             throw new Error(`${label}: cannot list ${dir}: ${(err as NodeJS.ErrnoException).code}; make it readable (chmod a+rx)`);
         }
-        for (const name of names) {
+        for (const bytes of raw) {
+            const name = bytes.toString("utf8");
+            // Linux names are bytes; one that is not UTF-8 cannot be named in a tar path reproducibly.
+            if (!Buffer.from(name, "utf8").equals(bytes)) {
+                throw new Error(`${label}: ${dir} holds an entry whose name is not valid UTF-8 (bytes ${bytes.toString("hex")}); rename it`);
+            }
             const abs = path.join(dir, name);
             const archivePath = archiveDir === "" ? name : `${archiveDir}/${name}`;
             const st = await fs.promises.lstat(abs, { bigint: true });
@@ -302,8 +307,31 @@ async function assertLinkStaysInside(link: string, target: string, root: string,
     if (path.isAbsolute(target)) leaves();
     const lexical = path.resolve(path.dirname(link), target);
     if (!isInside(lexical, root)) leaves();
-    // Through other links it may still escape: check where it really lands when it resolves.
-    // A dangling link inside the tree is harmless and stored as written.
+    // Through other links it may still escape, even when it dangles (`up -> ..`, then
+    // `leak -> up/../etc/passwd`): follow it component by component, links inside the tree included,
+    // and refuse as soon as the walk leaves the tree. Where it lands may not exist: that is harmless.
+    let current = path.dirname(link);
+    const pending = target.split("/");
+    for (let hops = 0; pending.length > 0; ) {
+        const part = pending.shift()!;
+        if (part === "" || part === ".") continue;
+        if (part === "..") {
+            current = path.dirname(current);
+            if (!isInside(current, root)) leaves();
+            continue;
+        }
+        const next = path.join(current, part);
+        const st = await fs.promises.lstat(next).catch(() => undefined);
+        if (st?.isSymbolicLink()) {
+            if (++hops > 40) return; // a loop of links inside the tree resolves nowhere: harmless
+            const inner = await fs.promises.readlink(next);
+            if (path.isAbsolute(inner)) leaves();
+            pending.unshift(...inner.split("/"));
+            continue;
+        }
+        current = next;
+    }
+    if (!isInside(current, root)) leaves();
     const real = await fs.promises.realpath(link).catch(() => undefined);
     if (real !== undefined && !isInside(real, realRoot)) leaves();
 }
