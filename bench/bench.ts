@@ -427,6 +427,7 @@ async function main(): Promise<void> {
             console.log(`\n== ${size}: ${knobs.files} shards of random bytes (one of 10 MiB) + config.json`);
             const model = generateModel(path.join(work, "model"), shardBytes, knobs.files);
             console.log(`== ${size}: layer tars and OCI layouts of versions 1 and 2 (untimed)`);
+            await freshRegistry(registry, baseImage); // the previous size's last tool left it emptied of the base
             const prepared = await prepareImages(model, work, registry.host, baseImage);
             const setup: SizeSetup = { gib, model, prepared, baseImage, modelshipJs, concurrency: knobs.concurrency };
             await benchModelship(ctx, setup);

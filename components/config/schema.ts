@@ -8,6 +8,10 @@ import { z } from "zod";
 // Plain HTTP without `insecure` is allowed exactly where the registry client allows it.
 import { isLoopbackHost, parseImageReference } from "../oci/reference";
 
+/** The provenance fields a model can carry; `signing.requiredProvenance` picks among them. */
+export const PROVENANCE_FIELDS = ["sourceRepository", "sourceRevision", "trainingRunId", "datasetHash"] as const;
+export type ProvenanceField = (typeof PROVENANCE_FIELDS)[number];
+
 // ---------------------------------------------------------------------------------------------
 // Shared formats
 
@@ -152,6 +156,15 @@ export function signingIssues(sig: Loose): ConfigIssue[] {
                 "is required while signing.enabled is true: Kyverno verifies model images against it; set the PEM text or a path to cosign.pub (cosign public-key --key <key> prints it for KMS keys)",
         });
     }
+    // Kyverno 1.19 verifies a legacy (.att) attestation only against a transparency-log entry, even
+    // with insecureIgnoreTlog (kyverno#17109): such attestations would be refused at admission.
+    if (sig.attestProvenance !== false && sig.signatureFormat === "legacy" && sig.transparencyLog !== true) {
+        issues.push({
+            path: ["signatureFormat"],
+            message:
+                'is "legacy" with transparencyLog off, and Kyverno 1.19 cannot verify offline legacy attestations (kyverno#17109), so admission would refuse every model: set signatureFormat: bundle (cosign ≥ 2.6), or transparencyLog: true, or attestProvenance: false',
+        });
+    }
     return issues;
 }
 
@@ -204,6 +217,25 @@ export function emptyModelsIssues(models: unknown, allowEmptyModels: unknown): C
                 "is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
         },
     ];
+}
+
+/** Every model (stable and canary share the provenance) sets each field `signing.requiredProvenance` names. */
+export function requiredProvenanceIssues(signing: unknown, models: unknown): ConfigIssue[] {
+    if (!isLoose(signing) || signing.enabled === false || signing.attestProvenance === false || !Array.isArray(signing.requiredProvenance)) return [];
+    const required = signing.requiredProvenance.filter((f): f is string => typeof f === "string");
+    const issues: ConfigIssue[] = [];
+    (Array.isArray(models) ? models : []).forEach((m, i) => {
+        const provenance = isLoose(m) && isLoose(m.provenance) ? m.provenance : {};
+        for (const field of required) {
+            if (typeof provenance[field] !== "string" || provenance[field] === "") {
+                issues.push({
+                    path: ["models", i, "provenance", field],
+                    message: `is required by signing.requiredProvenance (admission checks it in the model's provenance attestation): set it, or remove "${field}" from signing.requiredProvenance`,
+                });
+            }
+        }
+    });
+    return issues;
 }
 
 export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
@@ -456,16 +488,27 @@ export const signingSchema = z
             .optional(),
         /** Upload signatures to the Rekor transparency log (and have Kyverno check it). Off for offline/air-gapped. */
         transparencyLog: bool().default(false),
-        /** `legacy` (`.sig` tag, cosign v2 default) or `bundle` (Sigstore bundle, cosign v3 default). */
+        /** `bundle` (Sigstore bundle as an OCI referrer; cosign v3 default, cosign ≥ 2.6; default) or `legacy` (`.sig`/`.att` tags). */
         signatureFormat: z
             .enum(signatureFormats, {
                 error: (iss) => `must be "legacy" (.sig tag, cosign v2) or "bundle" (Sigstore bundle, cosign v3), got ${JSON.stringify(iss.input)}`,
             })
-            .default("legacy"),
+            .default("bundle"),
         /** Major version of the `cosign` on PATH where `pulumi up` runs: v3 needs other flags for the same result (UPSTREAM: offline signing). */
         cosignVersion: z
             .union([z.literal(2), z.literal(3)], { error: "must be 2 or 3: the major version of the cosign CLI that signs (`cosign version`)" })
             .default(2),
+        /** Attach an in-toto SLSA provenance attestation to every model image (`cosign attest`, same key and format), checked by admission. */
+        attestProvenance: bool().default(true),
+        /** Provenance fields every model must set; the attestation must carry them and admission checks they are there. */
+        requiredProvenance: z
+            .array(
+                z.enum(PROVENANCE_FIELDS, {
+                    error: (iss) => `must list provenance fields (${PROVENANCE_FIELDS.join(", ")}), got ${JSON.stringify(iss.input)}`,
+                }),
+                { error: `must be a list of provenance fields, e.g. ["sourceRevision", "trainingRunId"]` },
+            )
+            .default([]),
     })
     .superRefine((sig, ctx) => addIssues(ctx, signingIssues(sig)));
 export type SigningConfig = z.infer<typeof signingSchema>;
@@ -578,6 +621,7 @@ export const stackConfigSchema = z
     .superRefine((cfg, ctx) =>
         addIssues(ctx, [
             ...emptyModelsIssues(cfg.models, cfg.allowEmptyModels),
+            ...requiredProvenanceIssues(cfg.signing, cfg.models),
             ...stackIssues(cfg.platform, cfg.models),
             ...renderIssues(cfg.kubernetes, cfg.registry, cfg.platform),
         ]),

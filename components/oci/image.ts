@@ -24,6 +24,8 @@ export interface ComposedModelImage extends ComposedArtifact {
     baseImage: string;
     /** Annotations on the manifest (= labels in the config). */
     annotations: Record<string, string>;
+    /** With `fileDigests`: sha256 of every model file, by path relative to the model directory. */
+    files?: Record<string, string>;
 }
 
 export interface ComposeModelImageOptions {
@@ -53,6 +55,8 @@ export interface ComposeModelImageOptions {
     cacheDir?: string;
     /** Read every byte instead of trusting the stat cache. */
     noStatCache?: boolean;
+    /** Also compute the sha256 of every model file (for a provenance attestation); cached with the layers. */
+    fileDigests?: boolean;
 }
 
 export function provenanceAnnotations(opts: { modelName: string; version: string; provenance?: Record<string, string | undefined> }): Record<string, string> {
@@ -83,8 +87,8 @@ export async function composeModelImage(opts: ComposeModelImageOptions): Promise
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     const baseConnection = opts.baseConnection ?? (base.registry === target.registry ? opts.connection : {});
     const baseImage = await fetchBaseImage({ registry: base.registry, repository: base.repository, digest: base.digest }, baseConnection ?? {}, cacheDir, opts.platform ?? { os: "linux", architecture: "amd64" });
-    const layers = await modelLayers(opts.modelDir, { prefix: MODEL_PATH_IN_IMAGE, label: `model directory of ${opts.modelName}`, cacheDir, noCache: opts.noStatCache });
-    return modelcarImage({
+    const layers = await modelLayers(opts.modelDir, { prefix: MODEL_PATH_IN_IMAGE, label: `model directory of ${opts.modelName}`, cacheDir, noCache: opts.noStatCache, fileDigests: opts.fileDigests });
+    const image = modelcarImage({
         registry: target.registry,
         repository: target.repository,
         base: baseImage,
@@ -96,6 +100,10 @@ export async function composeModelImage(opts: ComposeModelImageOptions): Promise
         version: opts.version,
         annotations: { ...provenanceAnnotations(opts), ...(opts.annotations ?? {}) },
     });
+    if (!opts.fileDigests) return image;
+    const files: Record<string, string> = {};
+    for (const layer of layers) for (const [archivePath, digest] of Object.entries(layer.fileDigests ?? {})) files[archivePath.slice(MODEL_PATH_IN_IMAGE.length + 1)] = digest;
+    return { ...image, files };
 }
 
 /** The image from its parts (pure): config, manifest, and where each blob comes from. */

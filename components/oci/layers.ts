@@ -30,6 +30,8 @@ export interface HashedLayer {
     /** sha256 of the uncompressed tar (also its diff_id). */
     digest: string;
     size: number;
+    /** With `fileDigests`: sha256 of each regular file's content, by archive path. */
+    fileDigests?: Record<string, string>;
     /** True when the digest came from the stat cache. */
     fromCache: boolean;
     /** Stat-cache key; removed if the bytes later hash differently. */
@@ -50,6 +52,8 @@ export interface LayerOptions {
     cacheDir?: string;
     /** Skip the stat cache and read every byte. */
     noCache?: boolean;
+    /** Also compute each file's own sha256 (provenance), in the same read; cached like the layer digest. */
+    fileDigests?: boolean;
 }
 
 /** The whole tree as one layer (the busybox base image). */
@@ -113,21 +117,25 @@ async function hashedLayer(realRoot: string, entries: WalkedEntry[], opts: Layer
     const cacheKey = fingerprint.digest("hex");
     const cacheFile = path.join(opts.cacheDir ?? defaultCacheDir(), "layers", `${cacheKey}.json`);
     if (!opts.noCache) {
-        const cached = await readJson<{ digest: string; size: number }>(cacheFile);
-        if (cached && cached.size === plan.size && /^sha256:[a-f0-9]{64}$/.test(cached.digest)) {
-            return { plan, digest: cached.digest, size: plan.size, fromCache: true, cacheKey };
+        const cached = await readJson<{ digest: string; size: number; fileDigests?: Record<string, string> }>(cacheFile);
+        if (cached && cached.size === plan.size && /^sha256:[a-f0-9]{64}$/.test(cached.digest) && (!opts.fileDigests || cached.fileDigests)) {
+            return { plan, digest: cached.digest, size: plan.size, fromCache: true, cacheKey, ...(opts.fileDigests ? { fileDigests: cached.fileDigests } : {}) };
         }
     }
     const hash = createHash("sha256");
+    const fileHashes = new Map<string, ReturnType<typeof createHash>>();
+    if (opts.fileDigests) for (const e of plan.entries) if (e.type === "file") fileHashes.set(e.archivePath, createHash("sha256"));
     let size = 0;
-    for await (const chunk of streamTar(plan, { reuseBuffers: true })) {
+    const onFileContent = opts.fileDigests ? (entry: { archivePath: string }, piece: Buffer) => fileHashes.get(entry.archivePath)!.update(piece) : undefined;
+    for await (const chunk of streamTar(plan, { reuseBuffers: true, onFileContent })) {
         hash.update(chunk);
         size += chunk.length;
     }
     const digest = "sha256:" + hash.digest("hex");
     if (size !== plan.size) throw new Error(`internal: tar of ${realRoot} is ${size} bytes, planned ${plan.size}`);
-    if (!opts.noCache) await writeJsonAtomic(cacheFile, { digest, size });
-    return { plan, digest, size, fromCache: false, cacheKey };
+    const fileDigests = opts.fileDigests ? Object.fromEntries([...fileHashes].map(([p, h]) => [p, "sha256:" + h.digest("hex")])) : undefined;
+    if (!opts.noCache) await writeJsonAtomic(cacheFile, { digest, size, ...(fileDigests ? { fileDigests } : {}) });
+    return { plan, digest, size, fromCache: false, cacheKey, ...(fileDigests ? { fileDigests } : {}) };
 }
 
 /** Forgets a cached digest (used when streamed bytes hash differently than the cache claimed). */

@@ -154,10 +154,24 @@ export class RegistryClient {
         const q = artifactType ? `?${new URLSearchParams({ artifactType })}` : "";
         const res = await this.request({ method: "GET", url: `/v2/${repository}/referrers/${digest}${q}`, repository, ok: [200, 404], headers: { accept: OCI_INDEX }, operation: `GET of referrers of ${digest}` });
         let body: Buffer | undefined = res.status === 200 ? res.body : undefined;
+        const fallback = !body;
         if (!body) body = (await this.getManifest(repository, digest.replace(":", "-")))?.bytes;
         if (!body) return [];
         const index = JSON.parse(body.toString("utf8")) as { manifests?: Array<{ digest: string; artifactType?: string; mediaType: string; annotations?: Record<string, string> }> };
-        return (index.manifests ?? []).filter((m) => !artifactType || m.artifactType === artifactType);
+        let entries = index.manifests ?? [];
+        if (fallback) {
+            // Clients maintaining the fallback index do not always copy artifactType and annotations
+            // into it (cosign writes neither): read them from each referrer's manifest.
+            entries = await Promise.all(
+                entries.map(async (m) => {
+                    const got = await this.getManifest(repository, m.digest);
+                    if (!got) return m;
+                    const parsed = JSON.parse(got.bytes.toString("utf8")) as { artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
+                    return { ...m, artifactType: parsed.artifactType ?? parsed.config?.mediaType ?? m.artifactType, annotations: { ...(m.annotations ?? {}), ...(parsed.annotations ?? {}) } };
+                }),
+            );
+        }
+        return entries.filter((m) => !artifactType || m.artifactType === artifactType);
     }
 }
 

@@ -152,6 +152,8 @@ export interface StreamTarOptions {
      * two buffers instead of allocating one per read, so reading a large tree keeps memory flat.
      */
     reuseBuffers?: boolean;
+    /** Sees every piece of every file's content as it streams (per-file digests in the same read). */
+    onFileContent?: (entry: TarEntry, piece: Buffer) => void;
 }
 
 /**
@@ -166,9 +168,13 @@ export async function* streamTar(plan: TarPlan, opts: StreamTarOptions = {}): As
         if (entry.type !== "file") continue;
         if (entry.content) {
             if (entry.content.length !== entry.size) throw new Error(`tar entry ${entry.archivePath}: content length differs from planned size`);
+            opts.onFileContent?.(entry, entry.content);
             yield entry.content;
         } else {
-            yield* readFileExactly(entry.sourcePath!, entry.size, chunkBytes, opts.reuseBuffers ?? false);
+            for await (const piece of readFileExactly(entry.sourcePath!, entry.size, chunkBytes, opts.reuseBuffers ?? false)) {
+                opts.onFileContent?.(entry, piece);
+                yield piece;
+            }
         }
         const pad = padded(entry.size) - entry.size;
         if (pad > 0) yield Buffer.alloc(pad);

@@ -9,6 +9,7 @@ import * as path from "path";
 import { dockerConfigJson } from "../oci/auth";
 import { parseImageReference } from "../oci/reference";
 import { RegistryClient } from "../oci/remote";
+import { PREDICATE_FILE_PLACEHOLDER } from "./signing";
 
 /** The signing resource's inputs, as the provider receives them (secrets unwrapped). */
 export interface SignatureRecipe {
@@ -29,6 +30,9 @@ export interface SignatureRecipe {
     password?: string;
     /** Secret: values of the variables cosign reads (COSIGN_PASSWORD, an env:// key). */
     environment?: Record<string, string>;
+    /** Attestations: the in-toto predicate (no secret) and its type; the args name PREDICATE_FILE_PLACEHOLDER. */
+    predicate?: Record<string, unknown>;
+    predicateType?: string;
 }
 
 /** Longest a cosign run may take before it is stopped (KMS and Rekor round trips included). */
@@ -44,18 +48,27 @@ export async function signImage(recipe: SignatureRecipe): Promise<void> {
     const secrets = Object.values(recipe.environment ?? {}).concat(recipe.password ? [recipe.password] : []);
     await checkCosignVersion(cosign, recipe.cosignVersion);
     const dockerConfig = recipe.username ? privateDockerConfig(recipe.registry, recipe.username, recipe.password ?? "") : undefined;
+    const predicateDir = recipe.predicate ? fs.mkdtempSync(path.join(os.tmpdir(), "modelship-predicate-")) : undefined;
+    const verb = recipe.predicate ? "attest" : "sign";
     try {
         const env: NodeJS.ProcessEnv = { ...process.env, ...(recipe.environment ?? {}) };
         if (dockerConfig) env.DOCKER_CONFIG = dockerConfig;
-        const run = await runProcess(cosign, recipe.args, env, COSIGN_TIMEOUT_MS);
+        let args = recipe.args;
+        if (predicateDir) {
+            const file = path.join(predicateDir, "predicate.json");
+            fs.writeFileSync(file, JSON.stringify(recipe.predicate));
+            args = args.map((a) => a.split(PREDICATE_FILE_PLACEHOLDER).join(file));
+        }
+        const run = await runProcess(cosign, args, env, COSIGN_TIMEOUT_MS);
         if (run.code !== 0) {
             throw new Error(
-                `cosign sign of ${recipe.reference} failed (${run.timedOut ? `stopped after ${COSIGN_TIMEOUT_MS / 1000} s` : `exit ${run.code}`}): ` +
+                `cosign ${verb} of ${recipe.reference} failed (${run.timedOut ? `stopped after ${COSIGN_TIMEOUT_MS / 1000} s` : `exit ${run.code}`}): ` +
                     redact(lastLines(run.stderr || run.stdout, 8), secrets),
             );
         }
     } finally {
         if (dockerConfig) removePrivateDir(dockerConfig);
+        if (predicateDir) fs.rmSync(predicateDir, { recursive: true, force: true });
     }
 }
 
@@ -69,16 +82,23 @@ export async function signaturePresent(recipe: SignatureRecipe): Promise<boolean
     });
     try {
         const { repository, tag } = parseImageReference(recipe.signatureReference);
-        if (await client.manifestExists(repository, tag!)) return true;
-        if (recipe.signatureFormat !== "bundle") return false;
-        // Registries with the referrers API keep bundles there, without the fallback tag.
+        if (recipe.signatureFormat !== "bundle") return await client.manifestExists(repository, tag!);
+        // Bundles are referrers (the referrers API, or the fallback index tag on registries without
+        // it); a signature and an attestation share that list, told apart by their predicate type.
         const { digest } = parseImageReference(recipe.reference);
         const referrers = await client.referrers(repository, digest!);
-        return referrers.some((m) => (m.artifactType ?? "").startsWith("application/vnd.dev.sigstore.bundle"));
+        const bundles = referrers.filter((m) => (m.artifactType ?? "").startsWith("application/vnd.dev.sigstore.bundle"));
+        // Signature and attestation bundles are both referrers; cosign names the predicate type on each.
+        const wanted = recipe.predicateType ?? COSIGN_SIGNATURE_PREDICATE;
+        return bundles.some((m) => (m.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION] ?? COSIGN_SIGNATURE_PREDICATE) === wanted);
     } finally {
         client.close();
     }
 }
+
+/** The annotation cosign puts on a bundle referrer, and its value for a plain signature. */
+const BUNDLE_PREDICATE_TYPE_ANNOTATION = "dev.sigstore.bundle.predicateType";
+const COSIGN_SIGNATURE_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
 
 /** `cosign version` output per binary: asked once per provider process, not once per image. */
 const versionProbes = new Map<string, Promise<ProcessResult>>();

@@ -1,5 +1,6 @@
 // ImageSignature: the cosign signature of one image digest, as a resource the engine runs itself (a
-// dynamic provider, like OciArtifact for pushes; no provider plugin to install).
+// dynamic provider, like OciArtifact for pushes; no provider plugin to install). ImageAttestation
+// (image-attestation.ts) is the same provider running `cosign attest` with a predicate.
 //   preview  shows the digest reference that will be signed and the cosign arguments (no secret);
 //   up       runs the real `cosign sign` once per digest (cosign-run.ts);
 //   refresh  checks the registry still holds the signature; a deleted one is made again by the next up;
@@ -20,7 +21,7 @@ function loadImplementation(): typeof import("./cosign-run") {
 }
 
 /** What changes the signature itself; anything else (credentials) is carried along without re-signing. */
-const SIGNATURE_KEYS = ["args", "cosignVersion", "signatureFormat", "signatureReference"];
+const SIGNATURE_KEYS = ["args", "cosignVersion", "signatureFormat", "signatureReference", "predicate", "predicateType"];
 
 export const imageSignatureProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
@@ -92,34 +93,36 @@ export class ImageSignature extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ImageSignatureArgs, opts?: pulumi.CustomResourceOptions) {
         const { signing, registry } = args;
-        if (!signing.key) throw new Error("signing.key is required to sign (a key file, env://VAR or a KMS URI)");
-        const reference = pulumi.output(args.reference);
-        const props = {
-            reference,
-            signer: "cosign",
-            cosignVersion: signing.cosignVersion,
-            signatureFormat: signing.signatureFormat,
-            transparencyLog: signing.transparencyLog,
-            args: reference.apply(
-                (ref) =>
-                    cosignSignInvocation(signing, ref, {
-                        plainHttp: registry.plainHttp,
-                        insecure: registry.insecure,
-                        cosignMajor: signing.cosignVersion,
-                    }).args,
-            ),
-            signatureReference: reference.apply((ref) => signatureLocation(ref, signing.signatureFormat).reference),
-            registry: registry.host,
-            plainHttp: registry.plainHttp,
-            insecure: registry.insecure,
-            username: registry.username,
-            password: registry.username !== undefined ? pulumi.secret(pulumi.output(args.registryPassword ?? "")) : undefined,
-            environment: signingEnvironment(signing.key, {
-                keyPassword: args.signingKeyPassword,
-                keyValue: args.keyFromEnvironment,
-            }),
-            present: undefined,
-        };
+        const props = cosignResourceInputs(args, {
+            args: (ref) => cosignSignInvocation(signing, ref, { plainHttp: registry.plainHttp, insecure: registry.insecure, cosignMajor: signing.cosignVersion }).args,
+            location: (ref) => signatureLocation(ref, signing.signatureFormat).reference,
+        });
         super(imageSignatureProvider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password", "environment"] }), "modelship", "ImageSignature");
     }
+}
+
+/** The inputs every cosign resource (signature, attestation) shares; secrets only in `password` and `environment`. */
+export function cosignResourceInputs(
+    args: ImageSignatureArgs,
+    derive: { args: (reference: string) => string[]; location: (reference: string) => string },
+): Record<string, unknown> {
+    const { signing, registry } = args;
+    if (!signing.key) throw new Error("signing.key is required to sign (a key file, env://VAR or a KMS URI)");
+    const reference = pulumi.output(args.reference);
+    return {
+        reference,
+        signer: "cosign",
+        cosignVersion: signing.cosignVersion,
+        signatureFormat: signing.signatureFormat,
+        transparencyLog: signing.transparencyLog,
+        args: reference.apply(derive.args),
+        signatureReference: reference.apply(derive.location),
+        registry: registry.host,
+        plainHttp: registry.plainHttp,
+        insecure: registry.insecure,
+        username: registry.username,
+        password: registry.username !== undefined ? pulumi.secret(pulumi.output(args.registryPassword ?? "")) : undefined,
+        environment: signingEnvironment(signing.key, { keyPassword: args.signingKeyPassword, keyValue: args.keyFromEnvironment }),
+        present: undefined,
+    };
 }

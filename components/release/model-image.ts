@@ -15,7 +15,7 @@ import { OciArtifact } from "./oci-artifact";
 import { explainRegistryError } from "./registry-hints";
 
 /** What the component needs from the composer (the OCI engine's `composeModelImage`; tests inject a fake). */
-export type ModelImageComposer = (opts: ComposeModelImageOptions) => Promise<{ digest: string; reference: string }>;
+export type ModelImageComposer = (opts: ComposeModelImageOptions) => Promise<{ digest: string; reference: string; files?: Record<string, string> }>;
 
 export interface ModelImageArgs {
     modelName: string;
@@ -44,6 +44,8 @@ export interface ModelImageArgs {
     composer?: ModelImageComposer;
     /** Config path named in push errors, e.g. `models[0] (iris) image 1.2.0`. */
     configPath?: string;
+    /** Compute every model file's sha256 for the provenance attestation (daemonless builder). Default false. */
+    fileDigests?: boolean;
 }
 
 /** The modelcar Dockerfile the docker builder generates: model files under /models, owned by the modelcar uid. */
@@ -69,6 +71,8 @@ export class ModelImage extends pulumi.ComponentResource {
     /** `host/repo@sha256:<hex>`; known at preview with the daemonless builder. */
     public readonly reference: pulumi.Output<string>;
     public readonly digest: pulumi.Output<string>;
+    /** sha256 of every model file by path (with `fileDigests`; empty otherwise or with the docker builder). */
+    public readonly files: pulumi.Output<Record<string, string>>;
     /** The resource that pushes the image (signing depends on it). */
     public readonly push: pulumi.Resource;
 
@@ -78,7 +82,8 @@ export class ModelImage extends pulumi.ComponentResource {
         this.reference = built.reference;
         this.digest = built.reference.apply((r) => r.slice(r.indexOf("@") + 1));
         this.push = built.push;
-        this.registerOutputs({ reference: this.reference, digest: this.digest });
+        this.files = built.files;
+        this.registerOutputs({ reference: this.reference, digest: this.digest, files: this.files });
     }
 }
 
@@ -100,6 +105,7 @@ function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: Mod
                 insecure: registry.insecure,
             },
             provenance,
+            fileDigests: args.fileDigests,
         }).catch((err: unknown) => {
             // Reading the base image at preview: say which model and what to change.
             throw explainRegistryError(err, { configPath: args.configPath });
@@ -134,7 +140,7 @@ function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: Mod
         },
         { parent },
     );
-    return { reference, push };
+    return { reference, push, files: composed.apply((c) => c.files ?? {}) };
 }
 
 function declareDockerImage(parent: pulumi.Resource, name: string, args: ModelImageArgs) {
@@ -159,5 +165,5 @@ function declareDockerImage(parent: pulumi.Resource, name: string, args: ModelIm
         { parent },
     );
     const reference = image.repoDigest.apply((d) => digestReferenceOf(d, registry.host, args.repository));
-    return { reference, push: image as pulumi.Resource };
+    return { reference, push: image as pulumi.Resource, files: pulumi.output({} as Record<string, string>) };
 }

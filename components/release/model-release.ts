@@ -1,7 +1,7 @@
 // ModelRelease: one model from the stack config to an Argo CD Application.
 //   ModelImage per version (stable, and the canary when there is one)
-//   ImageSignature per image (unless the stack turns signing off)
-//   ManifestBundle of the InferenceService (digest at preview)
+//   ImageSignature and ImageAttestation (SLSA provenance) per image, unless the stack turns them off
+//   ManifestBundle of the InferenceService (digest at preview), signed like the images
 //   Argo CD repository Secret + Application pinned to the bundle digest
 // and a provenance record auditors read with `pulumi stack output --json`.
 import * as path from "path";
@@ -9,11 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { DeploymentMode, ModelConfig, RegistryConfig, SigningConfig } from "../config/schema";
 import { buildApplication, buildRepositorySecret } from "./application";
+import { ImageAttestation } from "./image-attestation";
 import { ImageSignature } from "./image-signature";
+import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "./provenance-attestation";
 import { buildInferenceService, canaryState, CanaryState, inferenceServiceInputFor, KubernetesObject, PROVENANCE_ANNOTATIONS } from "./inference-service";
 import { ManifestBundle, ManifestBundleComposer } from "./manifest-bundle";
 import { ModelImage, ModelImageComposer } from "./model-image";
-import { signatureLocation } from "./signing";
+import { attestationLocation, signatureLocation } from "./signing";
 
 export interface ModelReleaseArgs {
     model: ModelConfig;
@@ -46,7 +48,15 @@ export interface ImageRecord {
     image: string;
     digest: string;
     /** null when the stack turns signing off. */
-    signature: { format: "legacy" | "bundle"; reference: string; transparencyLog: boolean } | null;
+    signature: SignatureRecord | null;
+    /** The provenance attestation; null when signing or attestations are off. */
+    attestation: { predicateType: string; reference: string } | null;
+}
+
+export interface SignatureRecord {
+    format: "legacy" | "bundle";
+    reference: string;
+    transparencyLog: boolean;
 }
 
 /** The per-model provenance record (stack output). */
@@ -57,7 +67,7 @@ export interface ProvenanceRecord {
     stable: ImageRecord;
     canary: (ImageRecord & { trafficPercent: number }) | null;
     canaryState: CanaryState;
-    bundle: { reference: string; digest: string };
+    bundle: { reference: string; digest: string; signature: SignatureRecord | null };
     application: { name: string; namespace: string; project: string; repoURL: string; targetRevision: string };
     source: Record<string, string>;
     signed: boolean;
@@ -79,13 +89,14 @@ export function provenanceRecord(input: {
     application: ProvenanceRecord["application"];
 }): ProvenanceRecord {
     const { model, signing } = input;
+    const signatureOf = (reference: string): SignatureRecord | null =>
+        signing.enabled ? { format: signing.signatureFormat, reference: signatureLocation(reference, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog } : null;
     const imageRecord = (version: string, image: string): ImageRecord => ({
         version,
         image,
         digest: image.slice(image.indexOf("@") + 1),
-        signature: signing.enabled
-            ? { format: signing.signatureFormat, reference: signatureLocation(image, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog }
-            : null,
+        signature: signatureOf(image),
+        attestation: signing.enabled && signing.attestProvenance ? { predicateType: SLSA_PROVENANCE_V1, reference: attestationLocation(image, signing.signatureFormat).reference } : null,
     });
     const source: Record<string, string> = {};
     for (const key of Object.keys(PROVENANCE_ANNOTATIONS) as (keyof typeof PROVENANCE_ANNOTATIONS)[]) {
@@ -102,7 +113,7 @@ export function provenanceRecord(input: {
                 ? { ...imageRecord(model.canary.version, input.canaryImage), trafficPercent: model.canary.trafficPercent }
                 : null,
         canaryState: canaryState(model.canary),
-        bundle: { reference: input.bundleReference, digest: input.bundleReference.slice(input.bundleReference.indexOf("@") + 1) },
+        bundle: { reference: input.bundleReference, digest: input.bundleReference.slice(input.bundleReference.indexOf("@") + 1), signature: signatureOf(input.bundleReference) },
         application: input.application,
         source,
         signed: signing.enabled,
@@ -152,6 +163,7 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
                 projectDir,
                 modelcarUid: args.modelcarUid,
                 composer: args.composeModelImage,
+                fileDigests: args.signing.enabled && args.signing.attestProvenance,
                 configPath: `${configPath}${version === model.version ? "" : ".canary"} image ${version}`,
             },
             { parent },
@@ -216,6 +228,10 @@ export class ModelRelease extends pulumi.ComponentResource {
     public readonly stableImage: ModelImage;
     public readonly canaryImage?: ModelImage;
     public readonly signatures: ImageSignature[];
+    /** Provenance attestations of the images (empty when signing or attestations are off). */
+    public readonly attestations: ImageAttestation[];
+    /** The bundle's signature (undefined when signing is off). */
+    public readonly bundleSignature?: ImageSignature;
     public readonly bundle: ManifestBundle;
     public readonly application: k8s.apiextensions.CustomResource;
     public readonly provenance: pulumi.Output<ProvenanceRecord>;
@@ -250,8 +266,33 @@ export class ModelRelease extends pulumi.ComponentResource {
               )
             : [];
 
+        const cosignSecrets = { registryPassword: secrets.registryPassword, signingKeyPassword: secrets.signingKeyPassword };
+        this.attestations =
+            signing.enabled && signing.attestProvenance
+                ? images.map(
+                      (img, i) =>
+                          new ImageAttestation(
+                              `${name}-${versions[i]}-attestation`,
+                              {
+                                  reference: img.reference,
+                                  predicate: img.files.apply((files) =>
+                                      slsaProvenancePredicate({ modelName: model.name, version: versions[i], baseImage: model.baseImage, files, provenance: model.provenance }),
+                                  ),
+                                  signing,
+                                  registry,
+                                  ...cosignSecrets,
+                              },
+                              // After the signature: cosign v2 writes both through the same image's tags.
+                              { parent: this, dependsOn: [img.push, this.signatures[i]] },
+                          ),
+                  )
+                : [];
+
         const { bundle, newestVersion } = declareModelBundle(name, args, declared, this);
         this.bundle = bundle;
+        this.bundleSignature = signing.enabled
+            ? new ImageSignature(`${name}-bundle-signature`, { reference: bundle.reference, signing, registry, ...cosignSecrets }, { parent: this, dependsOn: bundle.push })
+            : undefined;
 
         const platform = args.platformDependencies ?? [];
         const repoSecret = buildRepositorySecret({
@@ -296,6 +337,8 @@ export class ModelRelease extends pulumi.ComponentResource {
             this.bundle.push,
             ...images.map((i) => i.push),
             ...this.signatures,
+            ...this.attestations,
+            ...(this.bundleSignature ? [this.bundleSignature] : []),
         ];
         this.application = new k8s.apiextensions.CustomResource(
             `${name}-application`,

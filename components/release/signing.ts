@@ -174,3 +174,24 @@ export function signatureLocation(reference: string, format: SignatureFormat): {
     // distribution 2.8) list it in the fallback index tagged `sha256-<hex>`.
     return { reference: `${repo}:sha256-${hex}`, mediaType: BUNDLE_ARTIFACT_TYPE };
 }
+
+/** Stands for the predicate file in attest arguments; the signing resource writes the file and substitutes its path. */
+export const PREDICATE_FILE_PLACEHOLDER = "{predicate-file}";
+
+/**
+ * The `cosign attest` invocation: the in-toto statement with `predicateType` over `reference`,
+ * signed with the same key, transparency-log and format settings as the signature. The predicate
+ * travels as a file the signing resource writes (it holds no secret).
+ */
+export function cosignAttestInvocation(signing: SigningConfig, reference: string, predicateType: string, opts: CosignSignOptions = {}): CosignSignInvocation {
+    const sign = cosignSignInvocation(signing, reference, opts);
+    const [, , ...rest] = sign.args; // "sign", "--yes"
+    return { args: ["attest", "--yes", `--type=${predicateType}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`, ...rest], environment: sign.environment };
+}
+
+/** Where the attestation of `reference` lives: the `.att` tag (legacy) or, as a bundle, among the referrers. */
+export function attestationLocation(reference: string, format: SignatureFormat): { reference: string } {
+    const m = /^(.+)@sha256:([a-f0-9]{64})$/.exec(reference);
+    if (!m) throw new Error(`expected host/repo@sha256:<64 hex>, got "${reference}"`);
+    return { reference: format === "legacy" ? `${m[1]}:sha256-${m[2]}.att` : `${m[1]}:sha256-${m[2]}` };
+}

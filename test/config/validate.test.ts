@@ -28,8 +28,10 @@ describe("validateStackConfig", () => {
                 key: "env://COSIGN_PRIVATE_KEY",
                 publicKey: testPublicKeyPem,
                 transparencyLog: false,
-                signatureFormat: "legacy",
+                signatureFormat: "bundle",
                 cosignVersion: 2,
+                attestProvenance: true,
+                requiredProvenance: [],
             });
             expect(cfg.platform.kserve).to.deep.include({ version: "v0.20.0", deploymentMode: "Knative", chartRepository: "oci://ghcr.io/kserve/charts" });
             expect(cfg.platform.kserve.modelcar).to.deep.equal({ uid: 1010, cpu: "10m", memory: "15Mi" });

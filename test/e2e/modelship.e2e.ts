@@ -20,6 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { RegistryClient } from "../../components/oci/remote";
+import { SLSA_PROVENANCE_V1 } from "../../components/release/provenance-attestation";
 import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/signing";
 import * as zlib from "zlib";
 import { ControlPlane, startControlPlane } from "../support/control-plane";
@@ -132,7 +133,10 @@ describe("e2e: the real program under the real engine, against a real registry, 
         expect([...previewDigests.keys()].sort()).to.deep.equal(["iris-bundle-push", "iris-v1-image", "iris-v2-image"]);
         const signatures = planned.filter((p) => p.type === IMAGE_SIGNATURE);
         expect(signatures.map((s) => s.inputs.reference).sort()).to.deep.equal(
-            ["iris-v1-image", "iris-v2-image"].map((n) => `${registry.host}/modelship/iris@${previewDigests.get(n)}`).sort(),
+            [
+                ...["iris-v1-image", "iris-v2-image"].map((n) => `${registry.host}/modelship/iris@${previewDigests.get(n)}`),
+                `${registry.host}/modelship/iris-manifests@${previewDigests.get("iris-bundle-push")}`,
+            ].sort(),
         );
         const app = planned.find((p) => p.type === "kubernetes:argoproj.io/v1alpha1:Application");
         expect(app?.inputs.spec.source.targetRevision).to.equal(previewDigests.get("iris-bundle-push"));
@@ -170,23 +174,26 @@ describe("e2e: the real program under the real engine, against a real registry, 
         }
     });
 
-    it("the signatures ImageSignature made verify with cosign and the flags the Kyverno policy implies", () => {
+    it("the signatures and provenance attestations made by the engine verify with cosign and the flags the Kyverno policy implies; the bundle is signed too", () => {
         const trustedRoot = path.join(run, "trusted_root.json");
         fs.writeFileSync(trustedRoot, EMPTY_TRUSTED_ROOT);
-        const signing = { transparencyLog: false, signatureFormat: "legacy" as const };
-        for (const image of [outputs.models.iris.stable.image, outputs.models.iris.canary.image]) {
-            const verify = spawnSync("cosign", ["verify", `--key=${path.join(project.dir, "cosign.pub")}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), image], {
-                encoding: "utf8",
-                timeout: 60_000,
-            });
+        const iris = outputs.models.iris;
+        const signing = { transparencyLog: false, signatureFormat: iris.stable.signature.format };
+        expect(signing.signatureFormat).to.equal("bundle");
+        const cosign = (args: string[]) => spawnSync("cosign", args, { encoding: "utf8", timeout: 60_000 });
+        const key = `--key=${path.join(project.dir, "cosign.pub")}`;
+        const flags = cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot });
+        for (const image of [iris.stable.image, iris.canary.image]) {
+            const verify = cosign(["verify", key, ...flags, image]);
             expect(verify.status, verify.stderr).to.equal(0);
             expect(JSON.parse(verify.stdout)[0].critical.image["docker-manifest-digest"]).to.equal(image.split("@")[1]);
+            const attested = cosign(["verify-attestation", key, `--type=${SLSA_PROVENANCE_V1}`, ...flags, image]);
+            expect(attested.status, attested.stderr).to.equal(0);
         }
-        const unsigned = spawnSync("cosign", ["verify", `--key=${path.join(project.dir, "cosign.pub")}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), outputs.models.iris.bundle.reference], {
-            encoding: "utf8",
-            timeout: 60_000,
-        });
-        expect(unsigned.status, "the bundle is not signed (yet): verifying it must fail").not.to.equal(0);
+        expect(iris.stable.attestation.predicateType).to.equal(SLSA_PROVENANCE_V1);
+        const bundle = cosign(["verify", key, ...flags, iris.bundle.reference]);
+        expect(bundle.status, bundle.stderr).to.equal(0);
+        expect(iris.bundle.signature.format).to.equal("bundle");
     });
 
     it("every Kubernetes object of the stack, read back from the API server, holds what was declared", async () => {

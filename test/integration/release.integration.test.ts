@@ -13,6 +13,7 @@
 // under CI=true a missing tool fails.
 import { expect } from "chai";
 import { spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -27,6 +28,7 @@ import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImag
 import { RegistryClient } from "../../components/oci/remote";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
 import { untarUnder } from "../support/tar";
+import { SLSA_PROVENANCE_V1 } from "../../components/release/provenance-attestation";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
 if (!(process.env.PATH ?? "").split(":").includes(cacheBin)) process.env.PATH = `${cacheBin}:${process.env.PATH}`;
@@ -72,6 +74,13 @@ function cosign3(): { binary: string } {
 }
 
 /** Private DOCKER_CONFIG directories the signing provider left in the temp dir (there must be none). */
+/** The in-toto statement cosign verify-attestation printed (first line: a DSSE envelope, or a bundle holding one). */
+function inTotoStatement(stdout: string): any {
+    const first = JSON.parse(stdout.trim().split("\n")[0]);
+    const envelope = first.payload ? first : (first.dsseEnvelope ?? first);
+    return JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8"));
+}
+
 function leftoverDockerConfigs(): string[] {
     return fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("modelship-cosign-"));
 }
@@ -87,7 +96,7 @@ function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>,
         kubernetes: {},
         platform: { kserve: { deploymentMode: "Knative" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],
         registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, concurrency: 4, ...(username ? { username } : {}) },
-        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, ...signing } as SigningConfig,
+        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, attestProvenance: true, requiredProvenance: [], ...signing } as SigningConfig,
         models: [],
         allowEmptyModels: true,
     };
@@ -206,6 +215,60 @@ describe("integration: release with the real cosign and a real registry", functi
             expect(v2.provenance.stable.digest).not.to.equal(provenance.stable.digest);
             const bad = await verifyWith(binary, v2.provenance.stable.image, config.signing);
             expect(bad.code, "an unsigned digest must not verify").not.to.equal(0);
+        });
+    }
+
+    for (const [cosignVersion, format] of [[2, "legacy"], [2, "bundle"], [3, "legacy"], [3, "bundle"]] as const) {
+        it(`cosign v${cosignVersion}, ${format}: the provenance attestation verifies with cosign verify-attestation and carries the model files' sha256; the bundle's signature verifies`, async function () {
+            if (cosignVersion === 3) requireTool(this, "cosign3");
+            const binary = cosignVersion === 3 ? cosign3().binary : "cosign";
+            const config = stackFor(registry.host, `it-att-v${cosignVersion}-${format}`, { key: keys.key, signatureFormat: format, cosignVersion });
+            const { provenance, inputsOf } = await declare(config, modelFor(baseImage));
+            await publishArtifact(reveal(inputsOf("iris-v1-image")));
+            await signLikeEngine(inputsOf("iris-v1-signature"), binary);
+            const attestation = inputsOf("iris-v1-attestation");
+            expect(attestation.args).to.include(`--type=${SLSA_PROVENANCE_V1}`);
+            const outs = await signLikeEngine(attestation, binary);
+            expect(outs.present).to.equal(true);
+            expect((await imageSignatureProvider.read!(outs.reference, outs)).props!.present).to.equal(true);
+
+            const verifyArgs = (ref: string, pub = keys.pub) => ["verify-attestation", `--key=${pub}`, `--type=${SLSA_PROVENANCE_V1}`, ...cosignVerifyArgs(config.signing, { plainHttp: true }, { trustedRoot }), ref];
+            const ok = await run(binary, verifyArgs(provenance.stable.image));
+            expect(ok.code, ok.stderr).to.equal(0);
+            const statement = inTotoStatement(ok.stdout);
+            expect(statement.predicateType).to.equal(SLSA_PROVENANCE_V1);
+            expect(statement.subject[0].digest.sha256).to.equal(provenance.stable.digest.slice("sha256:".length));
+            const external = statement.predicate.buildDefinition.externalParameters;
+            expect(external).to.deep.include({ trainingRunId: "run-7", datasetHash: `sha256:${"e".repeat(64)}` });
+            expect(external.source.revision).to.equal("0123456789abcdef");
+            const files = statement.predicate.buildDefinition.resolvedDependencies.filter((d: any) => d.name.startsWith("models/"));
+            const modelDir = path.resolve(__dirname, "../../models/iris/v1");
+            const onDisk = fs.readdirSync(modelDir).sort();
+            expect(files.map((d: any) => d.name)).to.deep.equal(onDisk.map((f) => `models/${f}`));
+            for (const d of files) {
+                const bytes = fs.readFileSync(path.join(modelDir, d.name.slice("models/".length)));
+                expect(d.digest.sha256, d.name).to.equal(crypto.createHash("sha256").update(bytes).digest("hex"));
+            }
+
+            // The bundle is signed like the images, and its signature is in the provenance record.
+            await publishArtifact(reveal(inputsOf("iris-bundle-push")));
+            await signLikeEngine(inputsOf("iris-bundle-signature"), binary);
+            expect(provenance.bundle.signature?.reference).to.equal(inputsOf("iris-bundle-signature").signatureReference);
+            const bundleOk = await verifyWith(binary, provenance.bundle.reference, config.signing);
+            expect(bundleOk.code, bundleOk.stderr).to.equal(0);
+
+            // Another key does not verify it; an image signed but never attested has no attestation.
+            const otherKeys = generateKeyPair(fs.mkdtempSync(path.join(work, "other-")));
+            const wrongKey = await run(binary, verifyArgs(provenance.stable.image, otherKeys.pub));
+            expect(wrongKey.code, "another key must not verify").not.to.equal(0);
+            const v2 = await declare(config, modelFor(baseImage, { version: "v2", modelDir: "models/iris/v2" }));
+            await publishArtifact(reveal(v2.inputsOf("iris-v2-image")));
+            await signLikeEngine(v2.inputsOf("iris-v2-signature"), binary);
+            const unattested = await run(binary, verifyArgs(v2.provenance.stable.image));
+            expect(unattested.code, "no attestation, no verification").not.to.equal(0);
+            const absent = reveal(v2.inputsOf("iris-v2-attestation"));
+            expect((await imageSignatureProvider.read!(absent.reference, absent)).props!.present, "refresh sees the attestation missing next to the signature").to.equal(false);
+
         });
     }
 

@@ -5,7 +5,9 @@ import { composeManifestBundle } from "../../components/oci";
 import { renderManifestFiles } from "../../components/release/manifest-files";
 import { buildInferenceService, inferenceServiceInputFor, ModelRelease } from "../../components/release";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
-import { declareRelease, fakeComposeModelImage, installReleaseMocks, IMAGE_SIGNATURE, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
+import { declareRelease, fakeComposeModelImage, installReleaseMocks, IMAGE_ATTESTATION, IMAGE_SIGNATURE, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
+import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "../../components/release/provenance-attestation";
+import { PREDICATE_FILE_PLACEHOLDER } from "../../components/release/signing";
 
 const REGISTRY_PASSWORD = "reg-pw-DO-NOT-LEAK-4711";
 const KEY_PASSWORD = "key-pw-DO-NOT-LEAK-0815";
@@ -42,7 +44,9 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     "modelship:release:ModelImage::iris-v1",
                     `${OCI_ARTIFACT}::iris-v1-image`,
                     `${IMAGE_SIGNATURE}::iris-v1-signature`,
+                    `${IMAGE_ATTESTATION}::iris-v1-attestation`,
                     "modelship:release:ManifestBundle::iris-bundle",
+                    `${IMAGE_SIGNATURE}::iris-bundle-signature`,
                     `${OCI_ARTIFACT}::iris-bundle-push`,
                     "kubernetes:core/v1:Secret::iris-repository",
                     "kubernetes:argoproj.io/v1alpha1:Application::iris-application",
@@ -62,7 +66,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(image.tag).to.equal("v1");
             expect(image.modelName).to.equal("iris");
             expect(image.baseImage).to.equal(model.baseImage);
-            expect(image.signing).to.deep.equal({ enabled: true, transparencyLog: false, signatureFormat: "legacy" });
+            expect(image.signing).to.deep.equal({ enabled: true, transparencyLog: false, signatureFormat: "bundle" });
             expect(image.plainHttp).to.equal(true);
             expect(image).not.to.have.property("password"); // anonymous registry
         });
@@ -74,7 +78,8 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(sig.signer).to.equal("cosign");
             expect(sig.cosignVersion).to.equal(2);
             expect(sig.args).to.deep.equal([
-                "sign", "--yes", "--key=cosign.key", "--tlog-upload=false", "--allow-http-registry=true", "--allow-insecure-registry=true", provenance.stable.image,
+                "sign", "--yes", "--key=cosign.key", "--new-bundle-format=true", "--use-signing-config=false", "--tlog-upload=false",
+                "--allow-http-registry=true", "--allow-insecure-registry=true", provenance.stable.image,
             ]);
             expect(sig.signatureReference).to.equal(provenance.stable.signature!.reference);
             expect(sig.registry).to.equal("localhost:5000");
@@ -82,6 +87,32 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(reveal(sig.environment)).to.deep.equal({ COSIGN_PASSWORD: KEY_PASSWORD });
             expect(isSecretValue(sig.environment), "the environment is a secret").to.equal(true);
             expect(sig).not.to.have.property("password"); // anonymous registry
+        });
+
+        it("the attestation resource: cosign attest of the digest with the SLSA provenance predicate (model files, base image, source), same flags as the signature", async () => {
+            const { provenance } = await release(config, model);
+            const att = recorder.named("iris-v1-attestation").inputs;
+            expect(att.reference).to.equal(provenance.stable.image);
+            expect(att.args).to.deep.equal([
+                "attest", "--yes", `--type=${SLSA_PROVENANCE_V1}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`, "--key=cosign.key", "--new-bundle-format=true",
+                "--use-signing-config=false", "--tlog-upload=false", "--allow-http-registry=true", "--allow-insecure-registry=true", provenance.stable.image,
+            ]);
+            expect(att.predicateType).to.equal(SLSA_PROVENANCE_V1);
+            const files = (await fakeComposeModelImage({ modelDir: `${projectDir}/${model.modelDir}`, modelName: "iris", version: "v1", baseImage: model.baseImage, registry: "x", repository: "y", fileDigests: true })).files!;
+            expect(att.predicate).to.deep.equal(slsaProvenancePredicate({ modelName: "iris", version: "v1", baseImage: model.baseImage, files, provenance: model.provenance }));
+            expect(att.predicate.buildDefinition.resolvedDependencies.map((d: { name: string }) => d.name)).to.deep.equal(["base-image", "models/model.joblib"]);
+            expect(att.signatureReference).to.equal(provenance.stable.attestation!.reference);
+            expect(reveal(att.environment)).to.deep.equal({ COSIGN_PASSWORD: KEY_PASSWORD });
+            expect(isSecretValue(att.environment)).to.equal(true);
+        });
+
+        it("the bundle is signed with the same key and flags as the images", async () => {
+            const { provenance } = await release(config, model);
+            const sig = recorder.named("iris-bundle-signature").inputs;
+            expect(sig.reference).to.equal(provenance.bundle.reference);
+            expect(sig.args.slice(0, 3)).to.deep.equal(["sign", "--yes", "--key=cosign.key"]);
+            expect(sig.args[sig.args.length - 1]).to.equal(provenance.bundle.reference);
+            expect(provenance.bundle.signature).to.deep.equal({ format: "bundle", reference: sig.signatureReference, transparencyLog: false });
         });
 
         it("the bundle's manifests input is exactly the InferenceService, and its digest is the real bundle digest", async () => {
@@ -100,7 +131,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                 annotations: { title: "iris", version: "v1", source: model.provenance.sourceRepository },
             });
             expect(bundle.digest).to.equal(composed.digest);
-            expect(provenance.bundle).to.deep.equal({ reference: composed.reference, digest: composed.digest });
+            expect(provenance.bundle).to.deep.include({ reference: composed.reference, digest: composed.digest });
         });
 
         it("the Application is pinned to the bundle digest with automated sync and SSA", async () => {
@@ -145,7 +176,8 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     version: "v1",
                     image: `localhost:5000/modelship/iris@sha256:${hex}`,
                     digest: `sha256:${hex}`,
-                    signature: { format: "legacy", reference: `localhost:5000/modelship/iris:sha256-${hex}.sig`, transparencyLog: false },
+                    signature: { format: "bundle", reference: `localhost:5000/modelship/iris:sha256-${hex}`, transparencyLog: false },
+                    attestation: { predicateType: SLSA_PROVENANCE_V1, reference: `localhost:5000/modelship/iris:sha256-${hex}` },
                 },
                 canary: null,
                 canaryState: "none",
@@ -181,6 +213,8 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(r.applicationDependsOn).to.include(r.bundle.push);
             expect(r.applicationDependsOn).to.include(r.stableImage.push);
             expect(r.applicationDependsOn).to.include(r.signatures[0]);
+            expect(r.applicationDependsOn).to.include(r.attestations[0]);
+            expect(r.applicationDependsOn).to.include(r.bundleSignature);
         });
     });
 
@@ -203,6 +237,10 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                 reference: `${provenance.stable.image.split("@")[0]}:sha256-${provenance.stable.digest.slice(7)}.sig`,
                 transparencyLog: true,
             });
+            // Online legacy attestations: the .att tag, uploaded to Rekor like the signature.
+            const att = recorder.named("iris-v1-attestation").inputs;
+            expect(att.args).to.deep.equal(["attest", "--yes", `--type=${SLSA_PROVENANCE_V1}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`, "--key=awskms:///alias/modelship-cosign", provenance.stable.image]);
+            expect(provenance.stable.attestation!.reference).to.equal(`${provenance.stable.image.split("@")[0]}:sha256-${provenance.stable.digest.slice(7)}.att`);
         });
 
         it("private registry: pushes carry the (secret) password, the repository Secret has username and password, the InferenceService lists imagePullSecrets", async () => {
@@ -242,7 +280,9 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     const { provenance } = await release(config, model);
                     expect(provenance.canaryState).to.equal(state);
                     const isvc = recorder.named("iris-bundle-push").inputs.manifests[0];
-                    const cosigns = ofType(IMAGE_SIGNATURE).map((c) => c.name).sort();
+                    const cosigns = ofType(IMAGE_SIGNATURE).map((c) => c.name).filter((n) => n !== "iris-bundle-signature").sort();
+                    expect(ofType(IMAGE_SIGNATURE).map((c) => c.name)).to.include("iris-bundle-signature");
+                    expect(ofType(IMAGE_ATTESTATION).map((c) => c.name).sort()).to.deep.equal(cosigns.map((n) => n.replace(/-signature$/, "-attestation")));
                     if (model.canary) {
                         expect(cosigns).to.deep.equal(["iris-v1-signature", "iris-v2-signature"]);
                         expect(provenance.canary).to.include({ version: "v2", trafficPercent: model.canary.trafficPercent });
@@ -284,16 +324,17 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             } else if (model.canary) {
                 expect(isvc.spec.canary[0].trafficPercent).to.equal(model.canary.trafficPercent);
             }
-            expect(ofType(IMAGE_SIGNATURE)).to.have.length(model.canary ? 2 : 1);
+            expect(ofType(IMAGE_SIGNATURE)).to.have.length(model.canary ? 3 : 2); // the images and the bundle
+            expect(ofType(IMAGE_ATTESTATION)).to.have.length(model.canary ? 2 : 1);
         });
     }
 
-    it("signing.cosignVersion 3: the signature resource carries the v3 flags for the same offline legacy signature", async () => {
+    it("signing.cosignVersion 3: the signature resource carries the v3 flags for the same offline bundle signature", async () => {
         const config = stackConfig("dev");
         const v3 = { ...config, signing: { ...config.signing, cosignVersion: 3 as const } };
         const { provenance } = await release(v3, stableOnly(config.models[0]));
         expect(recorder.named("iris-v1-signature").inputs.args.join(" ")).to.equal(
-            "sign --yes --key=cosign.key --new-bundle-format=false --use-signing-config=false --tlog-upload=false " +
+            "sign --yes --key=cosign.key --new-bundle-format=true --use-signing-config=false --tlog-upload=false " +
                 `--allow-http-registry=true --allow-insecure-registry=true ${provenance.stable.image}`,
         );
         expect(recorder.named("iris-v1-signature").inputs.cosignVersion).to.equal(3);
@@ -304,7 +345,8 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
         const off = { ...config, signing: { ...config.signing, enabled: false } };
         const { provenance } = await release(off, stableOnly(config.models[0]));
         expect(ofType(IMAGE_SIGNATURE)).to.have.length(0);
-        expect(recorder.named("iris-v1-image").inputs.signing).to.deep.equal({ enabled: false, transparencyLog: false, signatureFormat: "legacy" });
+        expect(ofType(IMAGE_ATTESTATION)).to.have.length(0);
+        expect(recorder.named("iris-v1-image").inputs.signing).to.deep.equal({ enabled: false, transparencyLog: false, signatureFormat: "bundle" });
         expect(provenance.signed).to.equal(false);
         expect(provenance.stable.signature).to.equal(null);
     });

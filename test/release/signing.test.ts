@@ -18,6 +18,8 @@ const signing = (over: Partial<SigningConfig> = {}): SigningConfig => ({
     transparencyLog: false,
     signatureFormat: "legacy",
     cosignVersion: 2,
+    attestProvenance: true,
+    requiredProvenance: [],
     ...over,
 });
 

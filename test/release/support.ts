@@ -43,7 +43,9 @@ export function stackConfig(stack: "dev" | "prod"): StackConfig {
 /** Digest = sha256 of (model dir, version): deterministic, and different per version like the real one. */
 export const fakeComposeModelImage: ModelImageComposer = async (o) => {
     const hex = crypto.createHash("sha256").update(`${path.relative(projectDir, o.modelDir)}|${o.version}|${o.baseImage}`).digest("hex");
-    return { digest: `sha256:${hex}`, reference: `${o.registry}/${o.repository}@sha256:${hex}` };
+    // With fileDigests, one made-up file digest per model directory (the real composer hashes the files).
+    const files = o.fileDigests ? { "model.joblib": `sha256:${crypto.createHash("sha256").update(o.modelDir).digest("hex")}` } : undefined;
+    return { digest: `sha256:${hex}`, reference: `${o.registry}/${o.repository}@sha256:${hex}`, ...(files ? { files } : {}) };
 };
 
 /** Resolves once every resource below `resource` registered (awaits URNs, not arrays of children). */
@@ -59,6 +61,7 @@ export function ofType(type: string): RecordedResource[] {
 
 export const OCI_ARTIFACT = "pulumi-nodejs:dynamic/modelship:OciArtifact";
 export const IMAGE_SIGNATURE = "pulumi-nodejs:dynamic/modelship:ImageSignature";
+export const IMAGE_ATTESTATION = "pulumi-nodejs:dynamic/modelship:ImageAttestation";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
