@@ -1,6 +1,7 @@
 // Kyverno and the ImageValidatingPolicy that admits only model images signed with the stack's key.
 // Pure builders; the component declares them.
-import type { PlatformConfig, RegistryConfig, SigningConfig } from "../config/schema";
+import type { PlatformConfig, ProvenanceField, RegistryConfig, SigningConfig } from "../config/schema";
+import { PROVENANCE_FIELD_PATHS, SLSA_PROVENANCE_V1 } from "../release/provenance-attestation";
 import { kyvernoCtlog } from "../release/signing";
 import { deepMerge, Values } from "./charts";
 
@@ -9,6 +10,8 @@ export const signaturePolicyName = "modelship-verify-model-images";
 export const kyvernoRegistrySecretName = "modelship-registry-credentials";
 /** Attestor name; CEL refers to it as `attestors.modelship`. */
 export const attestorName = "modelship";
+/** Attestation name; CEL refers to it as `attestations.provenance`. */
+export const provenanceAttestationName = "provenance";
 
 export function kyvernoChartValues(platform: PlatformConfig): Values {
     return deepMerge({}, platform.kyverno.values);
@@ -19,15 +22,34 @@ export function modelImagePrefix(registry: RegistryConfig): string {
     return `${registry.host}/${registry.repositoryPrefix}/`;
 }
 
-/** CEL: every image of one list that lives under the model prefix carries a valid signature. */
-function verifyListExpression(list: "containers" | "initContainers", prefix: string): string {
+type ImageList = "containers" | "initContainers";
+
+/** CEL: `check(image)` holds for every image of one list that lives under the model prefix. */
+function everyModelImage(list: ImageList, prefix: string, check: string): string {
     // Filtered to our prefix as well as matched by glob, so no other image is ever sent to the
     // verifier, whatever it returns for images outside matchImageReferences. `has()` because a pod
     // without init containers may have no such list.
-    return (
-        `!has(images.${list}) || images.${list}.filter(image, image.startsWith(${JSON.stringify(prefix)}))` +
-        `.map(image, verifyImageSignatures(image, [attestors.${attestorName}])).all(e, e > 0)`
-    );
+    return `!has(images.${list}) || images.${list}.filter(image, image.startsWith(${JSON.stringify(prefix)})).all(image, ${check})`;
+}
+
+/** CEL: every model image of one list carries a valid signature. */
+function verifyListExpression(list: ImageList, prefix: string): string {
+    return everyModelImage(list, prefix, `verifyImageSignatures(image, [attestors.${attestorName}]) > 0`);
+}
+
+/** CEL: every model image of one list carries a provenance attestation signed with the key. */
+function attestedListExpression(list: ImageList, prefix: string): string {
+    return everyModelImage(list, prefix, `verifyAttestationSignatures(image, attestations.${provenanceAttestationName}, [attestors.${attestorName}]) > 0`);
+}
+
+/** CEL: the (verified) provenance of every model image of one list has each required field. */
+function requiredFieldsExpression(list: ImageList, prefix: string, fields: readonly ProvenanceField[]): string {
+    const present = fields.map((f) => `extractPayload(image, attestations.${provenanceAttestationName}).?predicate${PROVENANCE_FIELD_PATHS[f].map((k) => `.?${k}`).join("")}.orValue("") != ""`);
+    return everyModelImage(list, prefix, present.join(" && "));
+}
+
+function listWord(list: ImageList): string {
+    return list === "containers" ? "container" : "init container";
 }
 
 export interface ImageValidatingPolicyManifest {
@@ -53,6 +75,8 @@ export function imageValidatingPolicy(
         throw new Error("imageValidatingPolicy needs signing.publicKey (validated config always has it while signing is enabled)");
     }
     const prefix = modelImagePrefix(registry);
+    const attest = signing.attestProvenance;
+    const required = attest ? signing.requiredProvenance : [];
     const credentials: Values = {};
     if (registry.plainHttp) {
         credentials.allowInsecureRegistry = true;
@@ -80,17 +104,32 @@ export function imageValidatingPolicy(
                     },
                 },
             ],
+            ...(attest ? { attestations: [{ name: provenanceAttestationName, intoto: { type: SLSA_PROVENANCE_V1 } }] } : {}),
             validationConfigurations: { mutateDigest: true, verifyDigest: true, required: true },
             ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
+            // In order: Kyverno stops at the first failing validation, and reads an attestation's
+            // payload only after it verified its signature.
             validations: [
-                {
-                    expression: verifyListExpression("containers", prefix),
-                    message: `a model image (container) under ${prefix} is not signed with the modelship signing key`,
-                },
-                {
-                    expression: verifyListExpression("initContainers", prefix),
-                    message: `a model image (init container) under ${prefix} is not signed with the modelship signing key`,
-                },
+                ...(["containers", "initContainers"] as const).map((list) => ({
+                    expression: verifyListExpression(list, prefix),
+                    message: `a model image (${listWord(list)}) under ${prefix} is not signed with the modelship signing key`,
+                })),
+                ...(attest
+                    ? (["containers", "initContainers"] as const).flatMap((list) => [
+                          {
+                              expression: attestedListExpression(list, prefix),
+                              message: `a model image (${listWord(list)}) under ${prefix} has no ${SLSA_PROVENANCE_V1} attestation signed with the modelship signing key`,
+                          },
+                          ...(required.length > 0
+                              ? [
+                                    {
+                                        expression: requiredFieldsExpression(list, prefix, required),
+                                        message: `the provenance attestation of a model image (${listWord(list)}) under ${prefix} lacks a required field (${required.join(", ")})`,
+                                    },
+                                ]
+                              : []),
+                      ])
+                    : []),
             ],
         },
     };

@@ -203,9 +203,13 @@ describe("Platform (mocks)", function () {
             ]);
             expect(spec.validationConfigurations).to.deep.equal({ mutateDigest: true, verifyDigest: true, required: true });
             expect(spec.credentials).to.deep.equal({ allowInsecureRegistry: true });
+            expect(spec.attestations).to.deep.equal([{ name: "provenance", intoto: { type: "https://slsa.dev/provenance/v1" } }]);
+            const only = 'image.startsWith("localhost:5000/modelship/")';
             expect(spec.validations.map((v: { expression: string }) => v.expression)).to.deep.equal([
-                '!has(images.containers) || images.containers.filter(image, image.startsWith("localhost:5000/modelship/")).map(image, verifyImageSignatures(image, [attestors.modelship])).all(e, e > 0)',
-                '!has(images.initContainers) || images.initContainers.filter(image, image.startsWith("localhost:5000/modelship/")).map(image, verifyImageSignatures(image, [attestors.modelship])).all(e, e > 0)',
+                `!has(images.containers) || images.containers.filter(image, ${only}).all(image, verifyImageSignatures(image, [attestors.modelship]) > 0)`,
+                `!has(images.initContainers) || images.initContainers.filter(image, ${only}).all(image, verifyImageSignatures(image, [attestors.modelship]) > 0)`,
+                `!has(images.containers) || images.containers.filter(image, ${only}).all(image, verifyAttestationSignatures(image, attestations.provenance, [attestors.modelship]) > 0)`,
+                `!has(images.initContainers) || images.initContainers.filter(image, ${only}).all(image, verifyAttestationSignatures(image, attestations.provenance, [attestors.modelship]) > 0)`,
             ]);
         });
 

@@ -96,6 +96,7 @@ export async function declareRelease(config: StackConfig, model: ModelConfig, ov
         ...over,
     });
     const provenance = (await unwrap(r.provenance)).value;
-    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...r.signatures.map((s) => unwrap(s.urn))]);
+    const cosigned = [...r.signatures, ...r.attestations, ...(r.bundleSignature ? [r.bundleSignature] : [])];
+    await Promise.all([unwrap(r.application.urn), unwrap(r.bundle.push.urn), ...cosigned.map((s) => unwrap(s.urn))]);
     return { r, provenance };
 }
