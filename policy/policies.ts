@@ -4,6 +4,7 @@ import { Policies } from "@pulumi/policy";
 import { disallowMutableImageTags } from "./disallow-mutable-image-tags";
 import { limitCanaryTraffic } from "./limit-canary-traffic";
 import { requireArgocdAutomatedSync } from "./require-argocd-automated-sync";
+import { requireBundleSignature } from "./require-bundle-signature";
 import { requireDigestPinnedArgocdSource } from "./require-digest-pinned-argocd-source";
 import { requireDigestPinnedImages } from "./require-digest-pinned-images";
 import { requireDigestPinnedStorageUri } from "./require-digest-pinned-storage-uri";
@@ -12,6 +13,7 @@ import { requireKyvernoSignaturePolicy } from "./require-kyverno-signature-polic
 import { requireModelSignature } from "./require-model-signature";
 import { requireModelSigningEnabled } from "./require-model-signing-enabled";
 import { requireProvenanceAnnotations } from "./require-provenance-annotations";
+import { requireProvenanceAttestation } from "./require-provenance-attestation";
 import { restrictImageRegistries } from "./restrict-image-registries";
 
 export const POLICY_PACK_NAME = "modelship";
@@ -25,6 +27,8 @@ export const policies: Policies = [
     requireKyvernoSignaturePolicy,
     requireModelSigningEnabled,
     requireModelSignature,
+    requireProvenanceAttestation,
+    requireBundleSignature,
     requireProvenanceAnnotations,
     limitCanaryTraffic,
     restrictImageRegistries,
@@ -35,6 +39,7 @@ export {
     disallowMutableImageTags,
     limitCanaryTraffic,
     requireArgocdAutomatedSync,
+    requireBundleSignature,
     requireDigestPinnedArgocdSource,
     requireDigestPinnedImages,
     requireDigestPinnedStorageUri,
@@ -43,5 +48,6 @@ export {
     requireModelSignature,
     requireModelSigningEnabled,
     requireProvenanceAnnotations,
+    requireProvenanceAttestation,
     restrictImageRegistries,
 };

@@ -11,6 +11,10 @@ export const KIND_MANIFEST_BUNDLE = "manifest-bundle";
 
 /** modelship's signature resource: `reference` is the signed digest reference, `signer` the tool. */
 export const IMAGE_SIGNATURE = "pulumi-nodejs:dynamic/modelship:ImageSignature";
+/** modelship's attestation resource: `reference` is the attested digest reference; `predicateType`, `predicate`. */
+export const IMAGE_ATTESTATION = "pulumi-nodejs:dynamic/modelship:ImageAttestation";
+/** The predicate type of the provenance modelship attests (SLSA provenance v1). */
+export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
 
 export const ARGOCD_APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application";
 export const KYVERNO_IMAGE_VALIDATING_POLICY = "kubernetes:policies.kyverno.io/v1:ImageValidatingPolicy";

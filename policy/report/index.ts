@@ -5,6 +5,7 @@ import { PolicyCatalogEntry } from "./results";
 export * from "./events";
 export * from "./results";
 export * from "./render";
+export * from "./supply-chain";
 
 /** The pack's policies as the report describes them. */
 export function policyCatalog(): PolicyCatalogEntry[] {

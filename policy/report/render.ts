@@ -2,6 +2,7 @@
 // Pure: strings in, strings out.
 import { createHash } from "crypto";
 import { PolicyReport, PolicyResult, STACK_SCOPE } from "./results";
+import { renderSupplyChain } from "./supply-chain";
 
 const mdEscape = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
 const outcomeMark = { pass: "✅ pass", fail: "❌ fail", inconclusive: "❔ inconclusive" } as const;
@@ -54,6 +55,7 @@ export function renderMarkdown(report: PolicyReport): string {
         for (const e of report.engineErrors) lines.push(`- ${e.replace(/\r?\n/g, " ")}`);
         lines.push("");
     }
+    lines.push(...renderSupplyChain(report.supplyChain ?? []));
     lines.push("## All results", "");
     lines.push("| Policy | Resource | Outcome | Enforcement | Severity |");
     lines.push("|---|---|---|---|---|");

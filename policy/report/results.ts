@@ -1,6 +1,7 @@
 // Turns the engine's policy events into one result per policy × resource, with pass and fail
 // counts, for auditors. Pure: no I/O, no clock (the caller passes generatedAt).
 import { EngineEvent, PolicyEvent } from "./events";
+import { ModelChain, supplyChainOf } from "./supply-chain";
 
 export type Outcome = "pass" | "fail" | "inconclusive";
 export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -68,6 +69,8 @@ export interface PolicyReport {
     policies: PolicySummary[];
     results: PolicyResult[];
     engineErrors: string[];
+    /** Per model: image → signature → attestation, bundle → signature → Application. */
+    supplyChain: ModelChain[];
 }
 
 export const STACK_SCOPE = "stack";
@@ -242,5 +245,6 @@ export function buildReport(input: ReportInput): PolicyReport {
         policies,
         results: sorted,
         engineErrors,
+        supplyChain: supplyChainOf(input.events),
     };
 }

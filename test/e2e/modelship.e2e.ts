@@ -151,7 +151,25 @@ describe("e2e: the real program under the real engine, against a real registry, 
         expect(passedOn("restrict-image-registries")).to.include.members(["iris-v1-image", "iris-v2-image", "iris-bundle-push"]);
         expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes("require-model-signature"))).to.equal(true);
         expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes("require-kyverno-signature-policy"))).to.equal(true);
+        for (const policy of ["require-provenance-attestation", "require-bundle-signature"]) {
+            expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes(policy)), `${policy} passed at preview`).to.equal(true);
+        }
+        const attestations = planned.filter((p) => p.type === IMAGE_SIGNATURE.replace("ImageSignature", "ImageAttestation"));
+        expect(attestations.map((a) => a.inputs.predicate.buildDefinition.externalParameters.model.version).sort()).to.deep.equal(["v1", "v2"]);
         fs.writeFileSync(path.join(run, "preview-events.jsonl"), preview.stdout);
+
+        // The audit report of this preview: per model, image → signature → attestation, bundle → signature → Application.
+        const out = path.join(run, "preview-report");
+        const audit = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "scripts", "audit.ts"), "--stack", "dev", "--events", path.join(run, "preview-events.jsonl"), "--out", out], {
+            cwd: repo,
+            encoding: "utf8",
+            timeout: 120_000,
+        });
+        expect(audit.status, audit.stderr).to.equal(0);
+        const md = fs.readFileSync(path.join(out, "policy-report.md"), "utf8");
+        expect(md).to.contain("### iris ✅ complete");
+        expect(md).to.match(/```mermaid\nflowchart LR/);
+        fs.copyFileSync(path.join(out, "policy-report.md"), path.join(run, "supply-chain-report.md"));
     });
 
     it("up pushes the previewed digests, signs them and applies the Kubernetes objects", async () => {

@@ -41,9 +41,11 @@ describe("policy pack", () => {
             "require-model-signing-enabled": "advisory",
             "require-model-signature": "mandatory",
             "require-provenance-annotations": "advisory",
+            "require-provenance-attestation": "mandatory",
             "limit-canary-traffic": "mandatory",
             "restrict-image-registries": "mandatory",
             "require-argocd-automated-sync": "advisory",
+            "require-bundle-signature": "mandatory",
         });
     });
 
