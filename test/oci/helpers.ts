@@ -1,5 +1,8 @@
 // Shared assertions for the oci tests.
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /** Awaits a promise that must reject with a message matching `message`; returns the error. */
 export async function expectRejection(p: Promise<unknown>, message: RegExp): Promise<Error> {
@@ -14,8 +17,11 @@ export async function expectRejection(p: Promise<unknown>, message: RegExp): Pro
     return error!;
 }
 
-/** The oras binary: on PATH, or where scripts/install-go-tools builds it. */
-export function orasBinary(): string {
-    const cached = require("path").join(require("os").homedir(), ".cache", "modelship", "bin", "oras");
-    return require("fs").existsSync(cached) ? cached : "oras";
+/** A Go tool scripts/install-go-tools builds: from its cache, else PATH. */
+function goTool(name: string): string {
+    const cached = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin", name);
+    return fs.existsSync(cached) ? cached : name;
 }
+
+export const orasBinary = (): string => goTool("oras");
+export const craneBinary = (): string => goTool("crane");

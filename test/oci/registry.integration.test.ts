@@ -12,7 +12,7 @@ import { explainRegistryError } from "../../components/release/registry-hints";
 import { RegistryError } from "../../components/oci/errors";
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 import { startFaultProxy } from "./fault-proxy";
-import { expectRejection, orasBinary } from "./helpers";
+import { craneBinary, expectRejection, orasBinary } from "./helpers";
 
 function skopeo(...args: string[]): string {
     return execFileSync("skopeo", args, { encoding: "utf8", timeout: 60_000 });
@@ -99,6 +99,57 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const listing = execFileSync("tar", ["-tvf", modelLayerFile], { encoding: "utf8" });
         expect(listing).to.match(/^-rw-r--r-- 0\/0 +300000 .* models\/model\.joblib$/m);
         expect(listing).to.match(/^drwxr-xr-x 0\/0 .* models\/meta\/$/m);
+    });
+
+    it("one layer per model file ≥ 1 MiB (ModelPack filepath annotation), a shared layer for the rest; the image unpacks (umoci) into a tree whose busybox runs KServe's modelcar commands; crane reads it", async function () {
+        requireTool(this, "umoci");
+        const dir = path.join(tmp, "per-file");
+        writeModel(dir, { "weights/model-00001.safetensors": 3 * 1024 * 1024, "weights/model-00002.safetensors": 2 * 1024 * 1024, "config.json": 300, "tokenizer/vocab.txt": 5000 });
+        const image = await compose(dir, { repository: "models/per-file" });
+        expect(image.modelLayers.map((l) => l.filePath ?? "(shared)")).to.deep.equal(["(shared)", "weights/model-00001.safetensors", "weights/model-00002.safetensors"]);
+        expect(image.modelLayers[0].files).to.equal(2);
+        const manifestLayers = (image.manifest.layers as Array<{ annotations?: Record<string, string> }>).slice(-2);
+        expect(manifestLayers.map((l) => l.annotations?.["org.cncf.model.filepath"])).to.deep.equal(["weights/model-00001.safetensors", "weights/model-00002.safetensors"]);
+        await pushArtifact(image, { connection: conn, cacheDir, tag: "v1" });
+
+        // crane reads what was pushed: the tag's digest, the config, and the filesystem of all layers
+        // stacked (export). (`crane validate --remote` assumes gzip layers and cannot check uncompressed ones.)
+        const crane = (...args: string[]) => execFileSync(craneBinary(), args, { encoding: "utf8", timeout: 60_000 });
+        expect(crane("digest", "--insecure", `${registry.host}/models/per-file:v1`).trim()).to.equal(image.digest);
+        expect(JSON.parse(crane("config", "--insecure", image.reference)).rootfs.diff_ids).to.have.length(4);
+        const exported = path.join(tmp, "per-file-export.tar");
+        crane("export", "--insecure", image.reference, exported);
+        const listing = execFileSync("tar", ["-tf", exported], { encoding: "utf8" }).split("\n");
+        expect(listing).to.include.members(["bin/busybox", "models/config.json", "models/weights/model-00001.safetensors", "models/weights/model-00002.safetensors", "models/tokenizer/vocab.txt"]);
+
+        // KServe runs `sh -c "ln -sf /proc/$$/root/models /mnt/ && sleep infinity"` in the modelcar:
+        // unpack the image as a runtime would, and run the same kind of commands in it.
+        const layout = path.join(tmp, "per-file-layout");
+        skopeo("copy", "--src-tls-verify=false", `docker://${image.reference}`, `oci:${layout}:v1`);
+        const bundle = path.join(tmp, "per-file-bundle");
+        execFileSync("umoci", ["unpack", "--rootless", "--image", `${layout}:v1`, bundle], { encoding: "utf8" });
+        const rootfs = path.join(bundle, "rootfs");
+        for (const f of ["weights/model-00001.safetensors", "weights/model-00002.safetensors", "config.json", "tokenizer/vocab.txt"]) {
+            expect(fs.readFileSync(path.join(rootfs, "models", f)).equals(fs.readFileSync(path.join(dir, f))), f).to.equal(true);
+            expect(fs.statSync(path.join(rootfs, "models", f)).mode & 0o777, `${f} readable by the modelcar uid`).to.equal(0o644);
+        }
+        if (process.getuid?.() === 0) {
+            const run = execFileSync("chroot", [rootfs, "/bin/sh", "-c", "mkdir -p /mnt && ln -sf /models /mnt/ && ls /mnt/models/weights && sleep 0"], { encoding: "utf8" });
+            expect(run.split("\n").filter(Boolean)).to.deep.equal(["model-00001.safetensors", "model-00002.safetensors"]);
+        }
+    });
+
+    it("a blob another repository of the registry holds is mounted, not sent (remembered from an earlier push)", async () => {
+        const dir = path.join(tmp, "mounted");
+        writeModel(dir, { "w.bin": 2 * 1024 * 1024, "c.json": 100 });
+        const first = await compose(dir, { repository: "team-a/iris" });
+        await pushArtifact(first, { connection: conn, cacheDir });
+        const second = await compose(dir, { repository: "team-b/iris" });
+        const pushed = await pushArtifact(second, { connection: conn, cacheDir });
+        // Every blob (config, base layer, the two model layers) is mounted from team-a: nothing is sent.
+        expect(pushed.blobsMounted).to.equal(second.blobs.length);
+        expect(pushed.blobsUploaded).to.equal(0);
+        expect(pushed.bytesUploaded).to.equal(0);
     });
 
     it("gives the same digest for two builds of the same tree; the second push uploads 0 bytes", async () => {
@@ -245,7 +296,8 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         expect(JSON.parse(skopeo("inspect", "--tls-verify=false", `docker://${a.reference}`)).Digest).to.equal(a.digest);
     });
 
-    it("pushes a manifest bundle whose pulled-back layer holds exactly the rendered YAML", async () => {
+    it("pushes a manifest bundle whose pulled-back layer holds exactly the rendered YAML; oras pull writes the files", async function () {
+        requireTool(this, "oras");
         const manifests = [
             { apiVersion: "serving.kserve.io/v1beta1", kind: "InferenceService", metadata: { name: "iris", namespace: "models" }, spec: { predictor: { model: { modelFormat: { name: "sklearn" }, storageUri: "oci://x/y@sha256:" + "1".repeat(64) } } } },
             { apiVersion: "v1", kind: "Namespace", metadata: { name: "models" } },
@@ -269,13 +321,11 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         for (const [name, text] of Object.entries(bundle.files)) expect(fs.readFileSync(path.join(out, "manifests", name), "utf8")).to.equal(text);
 
         // oras pull writes the YAML files (title, unpack and the uncompressed tar's digest on the layer).
-        if (process.env.CI === "true" || fs.existsSync(orasBinary())) {
-            const orasOut = path.join(tmp, "bundle-oras");
-            fs.mkdirSync(orasOut);
-            execFileSync(orasBinary(), ["pull", "--plain-http", "-o", orasOut, bundle.reference], { encoding: "utf8" });
-            expect(fs.readdirSync(path.join(orasOut, "manifests")).sort()).to.deep.equal(Object.keys(bundle.files));
-            for (const [name, text] of Object.entries(bundle.files)) expect(fs.readFileSync(path.join(orasOut, "manifests", name), "utf8")).to.equal(text);
-        }
+        const orasOut = path.join(tmp, "bundle-oras");
+        fs.mkdirSync(orasOut);
+        execFileSync(orasBinary(), ["pull", "--plain-http", "-o", orasOut, bundle.reference], { encoding: "utf8" });
+        expect(fs.readdirSync(path.join(orasOut, "manifests")).sort()).to.deep.equal(Object.keys(bundle.files));
+        for (const [name, text] of Object.entries(bundle.files)) expect(fs.readFileSync(path.join(orasOut, "manifests", name), "utf8")).to.equal(text);
     });
 
     it("authenticates with Bearer tokens (credentials from Docker's config.json) and with Basic", async () => {
