@@ -20,7 +20,7 @@ export class ProgressMeter {
 
     constructor(
         private readonly label: string,
-        private readonly bytesTotal: number,
+        private bytesTotal: number,
         private readonly blobsTotal: number,
         private readonly report?: (p: PushProgress) => void,
         private readonly intervalMs = 5000,
@@ -37,6 +37,11 @@ export class ProgressMeter {
 
     blobDone(): void {
         this.blobsDone++;
+    }
+
+    /** A blob that needed no upload after all (mounted, or sent meanwhile by another push): out of the total. */
+    blobSkipped(bytes: number): void {
+        this.bytesTotal -= bytes;
     }
 
     finish(): void {

@@ -57,11 +57,11 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
             const { digest } = blob.descriptor;
             await sessions.withBlobLock(artifact.registry, repository, digest, async () => {
                 // Another push may have sent it while this one waited for the lock.
-                if ((await client.blobSize(repository, digest)) !== undefined) return;
+                if ((await client.blobSize(repository, digest)) !== undefined) return meter.blobSkipped(blob.descriptor.size);
                 for (const from of await mountCandidates(blob, artifact, cacheDir)) {
                     if (await client.mountBlob(repository, digest, from).catch(() => false)) {
                         blobsMounted++;
-                        return;
+                        return meter.blobSkipped(blob.descriptor.size);
                     }
                 }
                 const sent = await client.uploadBlob(repository, blob.descriptor, blobSource(blob, artifact, opts, sourceClients), {
