@@ -1,18 +1,33 @@
-// modelship: config → Platform → one ModelRelease per model → outputs.
-// The config is validated in full before anything is declared (loadStackConfig throws listing every problem).
-import { loadStackConfig } from "./components/config/load";
+// modelship: config → (models from MLflow resolved) → Platform → one ModelRelease per model → outputs.
+// The config is validated in full before anything is declared (loadStackConfig throws listing every
+// problem). Models named by `modelSource` are then resolved through MLflow — in preview too, so the
+// resolved version and its image digest show there — before any resource is declared.
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig, readMlflowToken } from "./components/config/load";
+import { ModelSourceError, resolveModelSources } from "./components/config/model-sources";
 import { declareModelship } from "./components/release/stack";
 
-const stack = declareModelship(loadStackConfig());
+const loaded = loadStackConfig();
 
-/**
- * Per model, the provenance record auditors read with `pulumi stack output models --json`:
- * image digests (stable and canary), signature references, bundle digest, Application, canary state.
- */
-export const models = stack.models;
-/** Where Argo CD runs, the KServe mode, and the Kyverno policy that admits only signed model images. */
-export const platform = {
-    argocdNamespace: stack.platform.argocdNamespace,
-    kserveDeploymentMode: stack.platform.kserveDeploymentMode,
-    signaturePolicy: stack.platform.signaturePolicyName ?? null,
-};
+export = resolveModelSources(loaded.config, { token: readMlflowToken() })
+    .catch((err: unknown) => {
+        // A config-shaped message (path and fix), without a stack trace.
+        throw err instanceof ModelSourceError ? new pulumi.RunError(err.message) : err;
+    })
+    .then((sources) => {
+        const stack = declareModelship({ ...loaded, sources });
+        return {
+            /**
+             * Per model, the provenance record auditors read with `pulumi stack output models --json`:
+             * image digests (stable and canary), signature references, bundle digest, Application,
+             * canary state, and for models from MLflow the version each alias resolved to.
+             */
+            models: stack.models,
+            /** Where Argo CD runs, the KServe mode, and the Kyverno policy that admits only signed model images. */
+            platform: {
+                argocdNamespace: stack.platform.argocdNamespace,
+                kserveDeploymentMode: stack.platform.kserveDeploymentMode,
+                signaturePolicy: stack.platform.signaturePolicyName ?? null,
+            },
+        };
+    });

@@ -2,14 +2,15 @@
 //
 // Runs `pulumi preview` with the policy pack and the stack's policy config, capturing the engine's
 // streaming JSON event stream, and writes reports/<stack>/policy-report.{md,json,sarif} plus the raw
-// events.jsonl. Exit status: 0 compliant; 1 a mandatory policy failed; 2 the preview or the audit
+// events.jsonl; the promotion evidence records in reports/<stack>/promotions/ become the report's
+// Promotions section. Exit status: 0 compliant; 1 a mandatory policy failed; 2 the preview or the audit
 // itself failed (see the message). With --events FILE it renders a saved event stream instead of
 // running the preview (no Pulumi CLI needed). The report writer is pure (policy/report); this file
 // only does arguments, processes and files.
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildReport, parseEventStream, policyCatalog, renderJson, renderMarkdown, renderSarif, STACK_SCOPE } from "../policy/report";
+import { buildReport, isPromotionEvidence, parseEventStream, policyCatalog, PromotionEvidence, renderJson, renderMarkdown, renderSarif, STACK_SCOPE } from "../policy/report";
 
 const root = path.resolve(__dirname, "..");
 
@@ -62,6 +63,22 @@ function githubRemote(): string | undefined {
     if (!url) return undefined;
     const m = /github\.com[:/](.+?)(\.git)?$/.exec(url);
     return m ? `https://github.com/${m[1]}` : url.startsWith("https://") ? url : undefined;
+}
+
+/** The promotion evidence records `npm run promote` wrote to <out>/promotions/ (other files are skipped with a note). */
+function readPromotionEvidence(dir: string): PromotionEvidence[] {
+    if (!fs.existsSync(dir)) return [];
+    const records: PromotionEvidence[] = [];
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+        try {
+            const value = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
+            if (isPromotionEvidence(value)) records.push(value);
+            else console.error(`audit: ${path.relative(root, path.join(dir, name))} is not a promotion evidence record; skipped`);
+        } catch (e) {
+            console.error(`audit: ${path.relative(root, path.join(dir, name))} is not valid JSON (${(e as Error).message}); skipped`);
+        }
+    }
+    return records;
 }
 
 function requirePulumi(): void {
@@ -139,6 +156,7 @@ async function main(): Promise<number> {
         generatedAt: new Date().toISOString(),
         source,
     });
+    report.promotions = readPromotionEvidence(path.join(outDir, "promotions"));
     const base = path.join(outDir, "policy-report");
     fs.writeFileSync(`${base}.md`, renderMarkdown(report));
     fs.writeFileSync(`${base}.json`, renderJson(report));

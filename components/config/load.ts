@@ -13,11 +13,11 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 
 export const configNamespace = "modelship";
 /** The object-valued keys validated by the schema. */
-export const objectKeys = ["kubernetes", "platform", "registry", "signing", "models"] as const;
+export const objectKeys = ["kubernetes", "platform", "registry", "signing", "models", "promotion", "mlflow"] as const;
 /** Boolean keys validated by the schema. */
 export const flagKeys = ["allowEmptyModels"] as const;
 /** Secret keys: top-level so they stay Pulumi secrets; never read as plaintext. */
-export const secretKeys = ["registryPassword", "signingKeyPassword"] as const;
+export const secretKeys = ["registryPassword", "signingKeyPassword", "mlflowToken"] as const;
 export type SecretKey = (typeof secretKeys)[number];
 /** Every key of the namespace; any other `modelship:*` key is reported, never ignored. */
 export const knownKeys: readonly string[] = [...objectKeys, ...flagKeys, ...secretKeys];
@@ -26,6 +26,8 @@ export const knownKeys: readonly string[] = [...objectKeys, ...flagKeys, ...secr
 export interface StackSecrets {
     registryPassword?: pulumi.Output<string>;
     signingKeyPassword?: pulumi.Output<string>;
+    /** Bearer token for the MLflow tracking server (`mlflow.trackingUri`). */
+    mlflowToken?: pulumi.Output<string>;
 }
 
 export interface LoadedStackConfig {
@@ -90,7 +92,7 @@ function readRaw(cfg: pulumi.Config, projectDir: string): RawRead {
             raw[key] = cfg.get(key);
         }
     }
-    const present = { registryPassword: false, signingKeyPassword: false };
+    const present = { registryPassword: false, signingKeyPassword: false, mlflowToken: false };
     for (const key of secretKeys) {
         const fullKey = `${configNamespace}:${key}`;
         const value = runtimeConfig.getConfig(fullKey);
@@ -165,4 +167,15 @@ export function loadStackConfig(opts: LoadStackConfigOptions = {}): LoadedStackC
         }
     }
     return { config: result.config, secrets };
+}
+
+/**
+ * The MLflow token in plaintext, for resolving `models[].modelSource` while the program starts (the
+ * resolution decides the image digests, so it cannot wait for an Output). It goes only into the
+ * Authorization header of requests to `mlflow.trackingUri`: never into a resource, an output or a
+ * message. Undefined when not set.
+ */
+export function readMlflowToken(): string | undefined {
+    const value = runtimeConfig.getConfig(`${configNamespace}:mlflowToken`);
+    return value === undefined || value === "" ? undefined : value;
 }

@@ -7,6 +7,8 @@
 import { z } from "zod";
 // Plain HTTP without `insecure` is allowed exactly where the registry client allows it.
 import { isLoopbackHost, parseImageReference } from "../oci/reference";
+import { promotionSchema } from "./promotion-schema";
+import { mlflowRequiredIssues, mlflowSection, modelSourceChoiceIssues, modelSourceField } from "./mlflow-schema";
 
 /** The provenance fields a model can carry; `signing.requiredProvenance` picks among them. */
 export const PROVENANCE_FIELDS = ["sourceRepository", "sourceRevision", "trainingRunId", "datasetHash"] as const;
@@ -177,6 +179,8 @@ export function modelIssues(m: Loose): ConfigIssue[] {
     if (m.builder !== "docker" && m.dockerfile !== undefined) {
         issues.push({ path: ["dockerfile"], message: 'is only used with builder "docker": set builder: docker, or remove dockerfile' });
     }
+    issues.push(...modelSourceChoiceIssues(m, []));
+    if (canary) issues.push(...modelSourceChoiceIssues(canary, ["canary"]));
     return issues;
 }
 
@@ -226,6 +230,8 @@ export function requiredProvenanceIssues(signing: unknown, models: unknown): Con
     const issues: ConfigIssue[] = [];
     (Array.isArray(models) ? models : []).forEach((m, i) => {
         const provenance = isLoose(m) && isLoose(m.provenance) ? m.provenance : {};
+        // An MLflow model takes its provenance from its run: checked once resolved (config/model-sources.ts).
+        if (isLoose(m) && m.modelSource !== undefined) return;
         for (const field of required) {
             if (typeof provenance[field] !== "string" || provenance[field] === "") {
                 issues.push({
@@ -519,7 +525,10 @@ export type SigningConfig = z.infer<typeof signingSchema>;
 export const canarySchema = z.strictObject({
     /** The candidate version's identifier (a label, e.g. `v2`). */
     version: dns1123Label("the candidate version's identifier", "v2"),
-    modelDir: requiredString("the candidate's model directory").min(1, { error: "must not be empty: the candidate's model directory" }),
+    /** The candidate's model files; or `modelSource` (exactly one of the two). */
+    modelDir: requiredString("the candidate's model directory").min(1, { error: "must not be empty: the candidate's model directory" }).optional(),
+    /** The candidate as an MLflow registered model, `models:/<name>@<alias>` or `models:/<name>/<version>`. */
+    modelSource: modelSourceField().optional(),
     /** Share of traffic the candidate gets. 0 rolls back (all traffic to the stable version). */
     trafficPercent: z
         .number({ error: "must be a number from 0 to 99 (0 rolls back; promote by making the candidate the model's version)" })
@@ -557,8 +566,13 @@ export const modelSchema = z
         name: dns1123Label("the model name", "iris"),
         /** The stable version's identifier (a label, e.g. `v1`). */
         version: dns1123Label("the stable version's identifier", "v1"),
-        /** Directory holding the model files (relative to the project root). */
-        modelDir: requiredString('the model directory, e.g. "models/iris/v1"').min(1, { error: 'must not be empty, e.g. "models/iris/v1"' }),
+        /** Directory holding the model files (relative to the project root); or `modelSource` (exactly one of the two). */
+        modelDir: requiredString('the model directory, e.g. "models/iris/v1"').min(1, { error: 'must not be empty, e.g. "models/iris/v1"' }).optional(),
+        /**
+         * An MLflow registered model, `models:/<name>@<alias>` or `models:/<name>/<version>`, resolved
+         * through `mlflow.trackingUri` on every run (preview too) and cached by content.
+         */
+        modelSource: modelSourceField().optional(),
         /** KServe model format, e.g. `sklearn`, `xgboost`, `onnx`, `huggingface`. */
         format: requiredString('the KServe model format, e.g. "sklearn"').min(1, { error: 'must not be empty, e.g. "sklearn"' }),
         /** Serving runtime name; KServe picks one for the format when absent. */
@@ -617,6 +631,10 @@ export const stackConfigSchema = z
         models: z.array(modelSchema, { error: "must be a list of models" }).default([]),
         /** Lets `models` be empty: the stack then ships nothing and deletes every release it shipped. */
         allowEmptyModels: bool().default(false),
+        /** Metrics-gated promotion (`npm run promote`); its own file: promotion-schema.ts. */
+        promotion: promotionSchema.optional(),
+        /** The MLflow tracking server models with `modelSource` are resolved from; its own file: mlflow-schema.ts. */
+        mlflow: mlflowSection,
     })
     .superRefine((cfg, ctx) =>
         addIssues(ctx, [
@@ -624,6 +642,7 @@ export const stackConfigSchema = z
             ...requiredProvenanceIssues(cfg.signing, cfg.models),
             ...stackIssues(cfg.platform, cfg.models),
             ...renderIssues(cfg.kubernetes, cfg.registry, cfg.platform),
+            ...mlflowRequiredIssues(cfg.mlflow, cfg.models),
         ]),
     );
 
@@ -631,6 +650,8 @@ export const stackConfigSchema = z
 export interface SecretPresence {
     registryPassword: boolean;
     signingKeyPassword: boolean;
+    /** Bearer token for the MLflow tracking server (optional). */
+    mlflowToken?: boolean;
 }
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;

@@ -1,6 +1,7 @@
 // Turns the zod schema's issues into problems a person can act on: one per problem, every problem at
 // once, each with its path ("models[1].baseImage") and the fix. Pure: no Pulumi imports.
 import { z } from "zod";
+import { mlflowRequiredIssues } from "./mlflow-schema";
 import { ConfigIssue, emptyModelsIssues, modelIssues, registryIssues, renderIssues, SecretPresence, signingIssues, StackConfig, stackConfigSchema, stackIssues } from "./schema";
 
 export interface ConfigProblem {
@@ -80,9 +81,12 @@ const defaultMessages: z.core.$ZodErrorMap = (iss) => {
 function unwrapSchema(schema: z.core.$ZodType): z.core.$ZodType {
     let s = schema;
     for (let i = 0; i < 10; i++) {
-        const def = s._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+        const def = s._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType; out?: z.core.$ZodType };
         if (def.innerType && ["default", "prefault", "optional", "nullable", "readonly", "catch", "nonoptional"].includes(def.type)) {
             s = def.innerType;
+        } else if (def.type === "pipe" && def.in && def.out && (def.in._zod.def as { type: string }).type === "transform") {
+            // z.preprocess: the schema that validates is the pipe's output side.
+            s = def.out;
         } else if (def.type === "pipe" && def.in) {
             s = def.in;
         } else {
@@ -255,6 +259,7 @@ function rawCrossFieldIssues(raw: Record<string, unknown>): ConfigIssue[] {
     out.push(...emptyModelsIssues(raw.models, raw.allowEmptyModels));
     out.push(...stackIssues(raw.platform, raw.models));
     out.push(...renderIssues(raw.kubernetes, raw.registry, raw.platform));
+    out.push(...mlflowRequiredIssues(raw.mlflow, raw.models));
     return out;
 }
 

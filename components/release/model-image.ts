@@ -30,6 +30,11 @@ export interface ModelImageArgs {
     /** Registry password (a Pulumi secret); only in the push resource's encrypted inputs. */
     registryPassword?: pulumi.Input<string>;
     provenance?: ProvenanceConfig;
+    /**
+     * Extra image annotations (full names, e.g. `dev.modelship.mlflow.version`). Carried with the
+     * provenance (dotted keys are annotation names as is), so the push recomposes the same digest.
+     */
+    annotations?: Record<string, string>;
     /** Recorded on the push resource for the policy pack (`require-model-signing-enabled`). */
     signing: Pick<SigningConfig, "enabled" | "transparencyLog" | "signatureFormat">;
     /** `daemonless` (default: digest at preview) or `docker` (custom Dockerfile; needs a Docker daemon). */
@@ -61,9 +66,13 @@ export function digestReferenceOf(repoDigest: string, registry: string, reposito
     return `${registry}/${repository}${repoDigest.slice(at)}`;
 }
 
-function provenanceInput(p: ProvenanceConfig | undefined): Record<string, string> {
+function provenanceInput(p: ProvenanceConfig | undefined, annotations: Record<string, string> = {}): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(p ?? {})) if (typeof v === "string" && v !== "") out[k] = v;
+    for (const [k, v] of Object.entries(annotations)) {
+        if (!k.includes(".")) throw new Error(`image annotation "${k}" must be a full name with a dot, e.g. "dev.modelship.mlflow.version"`);
+        out[k] = v;
+    }
     return out;
 }
 
@@ -90,7 +99,7 @@ export class ModelImage extends pulumi.ComponentResource {
 function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: ModelImageArgs) {
     const compose = args.composer ?? composeModelImage;
     const { registry } = args;
-    const provenance = provenanceInput(args.provenance);
+    const provenance = provenanceInput(args.provenance, args.annotations);
     const composeWith = (password?: string) =>
         compose({
             modelDir: args.modelDir,

@@ -7,7 +7,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { DeploymentMode, ModelConfig, RegistryConfig, SigningConfig } from "../config/schema";
+import type { DeploymentMode, ModelConfig, ProvenanceConfig, RegistryConfig, SigningConfig } from "../config/schema";
+import type { ResolvedSource } from "../config/model-sources";
 import { buildApplication, buildRepositorySecret } from "./application";
 import { ImageAttestation } from "./image-attestation";
 import { ImageSignature } from "./image-signature";
@@ -37,6 +38,12 @@ export interface ModelReleaseArgs {
     modelcarUid?: number;
     /** Whatever installs Argo CD, KServe and Kyverno in this stack: the Application waits for it. */
     platformDependencies?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Versions whose files come from MLflow (`modelSource`), by version label: the cached model
+     * directory, the run's provenance (under the configured one) and the `dev.modelship.mlflow.*`
+     * image annotations. Resolved before the release is declared (config/model-sources.ts).
+     */
+    resolvedSources?: Record<string, ResolvedSource>;
     /** Test seams; default the OCI engine's composers. */
     composeModelImage?: ModelImageComposer;
     composeManifestBundle?: ManifestBundleComposer;
@@ -71,6 +78,8 @@ export interface ProvenanceRecord {
     application: { name: string; namespace: string; project: string; repoURL: string; targetRevision: string };
     source: Record<string, string>;
     signed: boolean;
+    /** Present when a version came from MLflow: the model version each alias resolved to, by version label. */
+    mlflow?: Record<string, { uri: string; name: string; version: string; runId: string; alias?: string; metrics: Record<string, number> }>;
 }
 
 /** Repositories of a model: `<prefix>/<model>` for images, `<prefix>/<model>-manifests` for the bundle. */
@@ -87,8 +96,10 @@ export function provenanceRecord(input: {
     canaryImage?: string;
     bundleReference: string;
     application: ProvenanceRecord["application"];
+    resolvedSources?: Record<string, ResolvedSource>;
 }): ProvenanceRecord {
     const { model, signing } = input;
+    const stableProvenance = provenanceOf(model, model.version, input.resolvedSources);
     const signatureOf = (reference: string): SignatureRecord | null =>
         signing.enabled ? { format: signing.signatureFormat, reference: signatureLocation(reference, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog } : null;
     const imageRecord = (version: string, image: string): ImageRecord => ({
@@ -100,7 +111,7 @@ export function provenanceRecord(input: {
     });
     const source: Record<string, string> = {};
     for (const key of Object.keys(PROVENANCE_ANNOTATIONS) as (keyof typeof PROVENANCE_ANNOTATIONS)[]) {
-        const v = model.provenance?.[key];
+        const v = stableProvenance[key];
         if (v) source[key] = v;
     }
     return {
@@ -117,13 +128,23 @@ export function provenanceRecord(input: {
         application: input.application,
         source,
         signed: signing.enabled,
+        ...(input.resolvedSources && Object.keys(input.resolvedSources).length > 0
+            ? { mlflow: Object.fromEntries(Object.entries(input.resolvedSources).sort(([a], [b]) => (a < b ? -1 : 1)).map(([v, r]) => [v, r.mlflow])) }
+            : {}),
     };
+}
+
+/** A version's provenance: the configured one, over what its MLflow run gave when it came from MLflow. */
+export function provenanceOf(model: Pick<ModelConfig, "provenance">, version: string, resolvedSources?: Record<string, ResolvedSource>): ProvenanceConfig {
+    const resolved = resolvedSources?.[version];
+    const configured = Object.fromEntries(Object.entries(model.provenance ?? {}).filter(([, v]) => typeof v === "string" && v !== ""));
+    return resolved ? { ...resolved.provenance, ...configured } : (model.provenance ?? {});
 }
 
 /** What `declareModelImages` and `declareModelBundle` read from the release args. */
 export type ModelArtifactsArgs = Pick<
     ModelReleaseArgs,
-    "model" | "configPath" | "registry" | "signing" | "deploymentMode" | "secrets" | "projectDir" | "imagePullSecretName" | "modelcarUid" | "composeModelImage" | "composeManifestBundle"
+    "model" | "configPath" | "registry" | "signing" | "deploymentMode" | "secrets" | "projectDir" | "imagePullSecretName" | "modelcarUid" | "composeModelImage" | "composeManifestBundle" | "resolvedSources"
 >;
 
 export interface ModelImages {
@@ -145,8 +166,11 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
     const repos = releaseRepositories(registry, model.name);
     const secrets = args.secrets ?? {};
     const configPath = args.configPath ?? `models (${model.name})`;
-    const image = (version: string, modelDir: string) =>
-        new ModelImage(
+    const image = (version: string, configuredDir: string | undefined) => {
+        const resolved = args.resolvedSources?.[version];
+        const modelDir = resolved?.modelDir ?? configuredDir;
+        if (modelDir === undefined) throw new Error(`${configPath}: version ${version} has neither modelDir nor a resolved modelSource`);
+        return new ModelImage(
             `${name}-${version}`,
             {
                 modelName: model.name,
@@ -156,7 +180,8 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
                 registry,
                 repository: repos.image,
                 registryPassword: secrets.registryPassword,
-                provenance: model.provenance,
+                provenance: provenanceOf(model, version, args.resolvedSources),
+                annotations: resolved?.annotations,
                 signing,
                 builder: model.builder,
                 dockerfile: model.dockerfile ? path.resolve(projectDir, model.dockerfile) : undefined,
@@ -168,6 +193,7 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
             },
             { parent },
         );
+    };
     const stableImage = image(model.version, model.modelDir);
     const canaryImage = model.canary ? image(model.canary.version, model.canary.modelDir) : undefined;
     return {
@@ -188,7 +214,9 @@ function declareModelBundle(
     images: Pick<ModelImages, "stableImage" | "canaryImage">,
     parent: pulumi.Resource,
 ): { bundle: ManifestBundle; manifests: pulumi.Output<KubernetesObject[]>; newestVersion: string } {
-    const { model, registry } = args;
+    const { registry } = args;
+    // A model from MLflow: its run's provenance (under the configured one) annotates the InferenceService and the bundle.
+    const model: ModelConfig = { ...args.model, provenance: provenanceOf(args.model, args.model.version, args.resolvedSources) };
     const repos = releaseRepositories(registry, model.name);
     const secrets = args.secrets ?? {};
     const manifests = pulumi
@@ -276,7 +304,7 @@ export class ModelRelease extends pulumi.ComponentResource {
                               {
                                   reference: img.reference,
                                   predicate: img.files.apply((files) =>
-                                      slsaProvenancePredicate({ modelName: model.name, version: versions[i], baseImage: model.baseImage, files, provenance: model.provenance }),
+                                      slsaProvenancePredicate({ modelName: model.name, version: versions[i], baseImage: model.baseImage, files, provenance: provenanceOf(model, versions[i], args.resolvedSources) }),
                                   ),
                                   signing,
                                   registry,
@@ -361,6 +389,7 @@ export class ModelRelease extends pulumi.ComponentResource {
                     stableImage,
                     canaryImage,
                     bundleReference,
+                    resolvedSources: args.resolvedSources,
                     application: {
                         name: a.metadata.name,
                         namespace: a.metadata.namespace!,

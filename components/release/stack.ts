@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { KubernetesConfig, StackConfig } from "../config/schema";
+import type { ResolvedSources } from "../config/model-sources";
 import { Platform } from "../platform";
 import { dockerConfigJson } from "../oci/auth";
 import { ModelRelease, ProvenanceRecord } from "./model-release";
@@ -26,7 +27,12 @@ export interface DeclareOptions {
 }
 
 export function declareModelship(
-    loaded: { config: StackConfig; secrets: { registryPassword?: pulumi.Output<string>; signingKeyPassword?: pulumi.Output<string> } },
+    loaded: {
+        config: StackConfig;
+        secrets: { registryPassword?: pulumi.Output<string>; signingKeyPassword?: pulumi.Output<string> };
+        /** Models from MLflow (`modelSource`), resolved before anything is declared (config/model-sources.ts). */
+        sources?: ResolvedSources;
+    },
     opts: DeclareOptions = {},
 ): ModelshipStack {
     const { config, secrets } = loaded;
@@ -89,6 +95,7 @@ export function declareModelship(
             modelcarUid: config.platform.kserve.modelcar.uid,
             platformDependencies: [...platform.readyDependencies, ...(pullSecret ? [pullSecret] : [])],
             composeModelImage: opts.composeModelImage,
+            resolvedSources: loaded.sources?.[model.name],
         }, k8sOpts);
     });
     const names = Object.keys(releases).sort();

@@ -6,6 +6,7 @@ export * from "./events";
 export * from "./results";
 export * from "./render";
 export * from "./supply-chain";
+export * from "./promotions";
 
 /** The pack's policies as the report describes them. */
 export function policyCatalog(): PolicyCatalogEntry[] {

@@ -3,6 +3,7 @@
 import { createHash } from "crypto";
 import { PolicyReport, PolicyResult, STACK_SCOPE } from "./results";
 import { renderSupplyChain } from "./supply-chain";
+import { renderPromotions } from "./promotions";
 
 const mdEscape = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
 const outcomeMark = { pass: "✅ pass", fail: "❌ fail", inconclusive: "❔ inconclusive" } as const;
@@ -56,6 +57,7 @@ export function renderMarkdown(report: PolicyReport): string {
         lines.push("");
     }
     lines.push(...renderSupplyChain(report.supplyChain ?? []));
+    lines.push(...renderPromotions(report.promotions));
     lines.push("## All results", "");
     lines.push("| Policy | Resource | Outcome | Enforcement | Severity |");
     lines.push("|---|---|---|---|---|");

@@ -2,6 +2,7 @@
 // counts, for auditors. Pure: no I/O, no clock (the caller passes generatedAt).
 import { EngineEvent, PolicyEvent } from "./events";
 import { ModelChain, supplyChainOf } from "./supply-chain";
+import type { PromotionEvidence } from "./promotions";
 
 export type Outcome = "pass" | "fail" | "inconclusive";
 export type Level = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -71,6 +72,8 @@ export interface PolicyReport {
     engineErrors: string[];
     /** Per model: image → signature → attestation, bundle → signature → Application. */
     supplyChain: ModelChain[];
+    /** Promotion decisions recorded for the stack (reports/<stack>/promotions/), added by scripts/audit.ts. */
+    promotions?: PromotionEvidence[];
 }
 
 export const STACK_SCOPE = "stack";

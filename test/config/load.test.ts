@@ -135,7 +135,7 @@ describe("loadStackConfig", () => {
             expect(loadError(dir)).to.equal(
                 [
                     "modelship: the stack configuration has 1 problem; nothing was created:",
-                    "  - modelship:replicas is not a known key: remove it with `pulumi config rm modelship:replicas` (known keys: kubernetes, platform, registry, signing, models, allowEmptyModels, registryPassword, signingKeyPassword)",
+                    "  - modelship:replicas is not a known key: remove it with `pulumi config rm modelship:replicas` (known keys: kubernetes, platform, registry, signing, models, promotion, mlflow, allowEmptyModels, registryPassword, signingKeyPassword, mlflowToken)",
                 ].join("\n"),
             );
         });

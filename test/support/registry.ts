@@ -1,9 +1,9 @@
 // A real registry for integration tests: Debian's `docker-registry` (distribution 2.8) on a free
 // 127.0.0.1 port with its own config and temporary storage, plus a busybox base image seeded from
 // Debian's busybox-static. Everything is torn down by stop() and, failing that, on process exit.
+import { answers200 } from "./http-probe";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -144,19 +144,7 @@ export async function startRegistry(opts: { port?: number; storageDir?: string; 
     };
 }
 
-function answers(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const req = http.get({ host: "127.0.0.1", port, path: "/v2/", timeout: 1000 }, (res) => {
-            res.resume();
-            resolve(res.statusCode === 200);
-        });
-        req.on("error", () => resolve(false));
-        req.on("timeout", () => {
-            req.destroy();
-            resolve(false);
-        });
-    });
-}
+const answers = (port: number): Promise<boolean> => answers200(port, "/v2/");
 
 /**
  * Pushes a busybox image built from Debian's static busybox into the registry and returns its
