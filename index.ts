@@ -1,11 +1,18 @@
 // modelship: config → (models from MLflow resolved) → Platform → one ModelRelease per model → outputs.
 // The config is validated in full before anything is declared (loadStackConfig throws listing every
 // problem). Models named by `modelSource` are then resolved through MLflow — in preview too, so the
-// resolved version and its image digest show there — before any resource is declared.
+// resolved version and its image digest show there — and the base images are checked readable,
+// before any resource is declared: a failure is one message naming the config path.
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, readMlflowToken } from "./components/config/load";
 import { ModelSourceError, resolveModelSources } from "./components/config/model-sources";
+import { baseImageProblems, formatPreflightProblems } from "./components/release/preflight";
 import { declareModelship } from "./components/release/stack";
+
+/** The plain value of a secret config Output (known in preview), for checks made before declaring. */
+function secretValue(value: pulumi.Output<string> | undefined): Promise<string | undefined> {
+    return value === undefined ? Promise.resolve(undefined) : new Promise((resolve) => value.apply((v) => resolve(v)));
+}
 
 const loaded = loadStackConfig();
 
@@ -14,7 +21,9 @@ export = resolveModelSources(loaded.config, { token: readMlflowToken() })
         // A config-shaped message (path and fix), without a stack trace.
         throw err instanceof ModelSourceError ? new pulumi.RunError(err.message) : err;
     })
-    .then((sources) => {
+    .then(async (sources) => {
+        const problems = await baseImageProblems(loaded.config, await secretValue(loaded.secrets.registryPassword));
+        if (problems.length > 0) throw new pulumi.RunError(formatPreflightProblems(problems));
         const stack = declareModelship({ ...loaded, sources });
         return {
             /**
