@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, readMlflowToken } from "./components/config/load";
 import { ModelSourceError, resolveModelSources } from "./components/config/model-sources";
 import { baseImageProblems, formatPreflightProblems } from "./components/release/preflight";
-import { declareModelship } from "./components/release/stack";
+import { declareModelship } from "./components/stack";
 
 /** The plain value of a secret config Output (known in preview), for checks made before declaring. */
 function secretValue(value: pulumi.Output<string> | undefined): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policy/policies";
-import { HarnessResource, isStackPolicy, runResourcePolicy, runStackPolicy } from "../test/support/policy-harness";
+import { HarnessResource, isStackPolicy, runResourcePolicy, runStackPolicy } from "../policy/lib/harness";
 
 const COUNT = Number(process.env.BENCH_RESOURCES ?? 10_000);
 const TARGET_SECONDS = 1;

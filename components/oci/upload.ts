@@ -16,8 +16,7 @@
 import { createHash } from "crypto";
 import { DigestMismatch } from "./digest";
 import { RegistryError } from "./errors";
-import type { RegistryClient } from "./remote";
-import { AuthRenewed, TransportResponse } from "./transport";
+import { AuthRenewed, Transport, TransportRequest, TransportResponse } from "./transport";
 import { UploadSessions } from "./upload-sessions";
 
 /** A blob's bytes, from the start, re-openable (an upload continues by re-reading and skipping). */
@@ -50,8 +49,15 @@ interface Session {
     offset: number;
 }
 
+/** What an upload needs of the registry client (remote.ts passes itself). */
+export interface UploadClient {
+    readonly registry: string;
+    readonly transport: Transport;
+    request(req: TransportRequest): Promise<TransportResponse>;
+}
+
 /** Uploads a blob the repository lacks; returns the bytes sent (re-sent bytes included). */
-export async function uploadBlob(client: RegistryClient, repository: string, descriptor: { digest: string; size: number }, source: BlobSource, opts: UploadOptions = {}): Promise<number> {
+export async function uploadBlob(client: UploadClient, repository: string, descriptor: { digest: string; size: number }, source: BlobSource, opts: UploadOptions = {}): Promise<number> {
     const upload = new BlobUpload(client, repository, descriptor, source, opts);
     return upload.run();
 }
@@ -62,7 +68,7 @@ class BlobUpload {
     private readonly operation: string;
 
     constructor(
-        private readonly client: RegistryClient,
+        private readonly client: UploadClient,
         private readonly repository: string,
         private readonly descriptor: { digest: string; size: number },
         private readonly source: BlobSource,

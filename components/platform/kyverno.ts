@@ -1,8 +1,8 @@
 // Kyverno and the ImageValidatingPolicy that admits only model images signed with the stack's key.
 // Pure builders; the component declares them.
 import type { PlatformConfig, ProvenanceField, RegistryConfig, SigningConfig } from "../config/schema";
-import { PROVENANCE_FIELD_PATHS, SLSA_PROVENANCE_V1 } from "../release/provenance-attestation";
-import { kyvernoCtlog } from "../release/signing";
+import { PROVENANCE_FIELD_PATHS, SLSA_PROVENANCE_V1 } from "../supply-chain/provenance";
+import { kyvernoCtlog } from "../supply-chain/verification";
 import { deepMerge, Values } from "./charts";
 
 export const signaturePolicyName = "modelship-verify-model-images";

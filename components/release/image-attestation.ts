@@ -4,7 +4,7 @@
 // so preview and the policy pack see exactly what will be attested; it holds no secret.
 import * as pulumi from "@pulumi/pulumi";
 import { cosignResourceInputs, imageSignatureProvider, ImageSignatureArgs } from "./image-signature";
-import { SLSA_PROVENANCE_V1 } from "./provenance-attestation";
+import { SLSA_PROVENANCE_V1 } from "../supply-chain/provenance";
 import { attestationLocation, cosignAttestInvocation } from "./signing";
 
 export interface ImageAttestationArgs extends ImageSignatureArgs {

@@ -10,5 +10,3 @@ export { ManifestBundle } from "./manifest-bundle";
 export type { ManifestBundleArgs, ManifestBundleComposer } from "./manifest-bundle";
 export { ModelRelease, provenanceRecord, releaseRepositories } from "./model-release";
 export type { ModelReleaseArgs, ProvenanceRecord, ImageRecord, ModelArtifactsArgs, ModelImages } from "./model-release";
-export { declareModelship, PULL_SECRET_NAME } from "./stack";
-export type { ModelshipStack, DeclareOptions } from "./stack";

@@ -12,7 +12,7 @@ import type { ResolvedSource } from "../config/model-sources";
 import { buildApplication, buildRepositorySecret } from "./application";
 import { ImageAttestation } from "./image-attestation";
 import { ImageSignature } from "./image-signature";
-import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "./provenance-attestation";
+import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "../supply-chain/provenance";
 import { buildInferenceService, canaryState, CanaryState, inferenceServiceInputFor, KubernetesObject, PROVENANCE_ANNOTATIONS } from "./inference-service";
 import { ManifestBundle, ManifestBundleComposer } from "./manifest-bundle";
 import { ModelImage, ModelImageComposer } from "./model-image";

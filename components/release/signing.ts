@@ -1,12 +1,12 @@
-// Pure cosign plumbing: the `cosign sign` command line modelship runs, the `cosign verify` flags that
-// check it, and the verification settings the Kyverno ImageValidatingPolicy derives from the same
-// signing config. One function (`signatureVerification`) maps "transparency log on/off, signature
-// format" to settings; the CLI flags and the Kyverno `ctlog` block are both read from it, so what
-// modelship signs, what an auditor verifies and what the cluster admits cannot drift apart.
+// Pure cosign plumbing: the `cosign sign` and `cosign attest` command lines modelship runs and the
+// `cosign verify` flags that check them. The verification settings come from
+// supply-chain/verification.ts, which the Kyverno policy reads too, so what modelship signs, what an
+// auditor verifies and what the cluster admits cannot drift apart.
 //
 // No secret ever appears in what this file returns: the command line names environment variables,
 // and their values travel only in the signing resource's (secret) `environment`.
 import type { SigningConfig, SignatureFormat } from "../config/schema";
+import { signatureVerification } from "../supply-chain/verification";
 
 /** Environment variable cosign reads the key password from (file and `env://` keys). */
 export const COSIGN_PASSWORD_ENV = "COSIGN_PASSWORD";
@@ -31,39 +31,6 @@ export function keyKind(key: string): KeyKind {
 /** For `env://VAR` keys: the variable name cosign reads the private key from. */
 export function keyEnvironmentVariable(key: string): string | undefined {
     return keyKind(key) === "env" ? key.slice("env://".length) : undefined;
-}
-
-/**
- * What verification of a modelship signature needs, derived from the signing config. Shared by
- * `cosignVerifyArgs` (auditors, integration tests) and `kyvernoCtlog` (the platform's IVP).
- */
-export interface SignatureVerification {
-    /** No Rekor entry exists when the transparency log is off: skip the tlog check. */
-    ignoreTlog: boolean;
-    /** Key-based signatures carry no Fulcio certificate, hence no SCT to check. */
-    ignoreSCT: boolean;
-    /** Sigstore bundle (OCI referrer) rather than the legacy `.sig` tag. */
-    newBundleFormat: boolean;
-}
-
-export function signatureVerification(signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">): SignatureVerification {
-    return {
-        ignoreTlog: !signing.transparencyLog,
-        ignoreSCT: true,
-        newBundleFormat: signing.signatureFormat === "bundle",
-    };
-}
-
-/**
- * The `attestors[].cosign.ctlog` block of the Kyverno ImageValidatingPolicy for this signing
- * config. Without `insecureIgnoreTlog` an offline signature fails admission.
- */
-export function kyvernoCtlog(signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">): {
-    insecureIgnoreTlog: boolean;
-    insecureIgnoreSCT: boolean;
-} {
-    const v = signatureVerification(signing);
-    return { insecureIgnoreTlog: v.ignoreTlog, insecureIgnoreSCT: v.ignoreSCT };
 }
 
 /**

@@ -20,7 +20,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { RegistryClient } from "../../components/oci/remote";
-import { SLSA_PROVENANCE_V1 } from "../../components/release/provenance-attestation";
+import { SLSA_PROVENANCE_V1 } from "../../components/supply-chain/provenance";
 import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/signing";
 import * as zlib from "zlib";
 import { ControlPlane, startControlPlane } from "../support/control-plane";

@@ -28,7 +28,7 @@ import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImag
 import { RegistryClient } from "../../components/oci/remote";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
 import { untarUnder } from "../support/tar";
-import { SLSA_PROVENANCE_V1 } from "../../components/release/provenance-attestation";
+import { SLSA_PROVENANCE_V1 } from "../../components/supply-chain/provenance";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
 if (!(process.env.PATH ?? "").split(":").includes(cacheBin)) process.env.PATH = `${cacheBin}:${process.env.PATH}`;

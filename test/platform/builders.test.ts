@@ -10,7 +10,7 @@ import { gatewayApiManifestUrl, knativeManifestUrls, modeDependencies } from "..
 import { kserveChartValues, kserveRuntimeConfigsValues } from "../../components/platform/kserve";
 import { imageValidatingPolicy } from "../../components/platform/kyverno";
 import { dockerConfigJson } from "../../components/oci/auth";
-import { kyvernoCtlog } from "../../components/release/signing";
+import { kyvernoCtlog } from "../../components/supply-chain/verification";
 import { testPublicKeyPem } from "../config/fixtures";
 
 const platform = (raw: unknown = {}) => platformSchema.parse(raw);

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { HarnessResource, HarnessViolation, PolicyRun, runPolicies } from "../support/policy-harness";
+import { HarnessResource, HarnessViolation, PolicyRun, runPolicies } from "../../policy/lib/harness";
 import { baselineStack } from "./fixtures/baseline";
 
 type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;

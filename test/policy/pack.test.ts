@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../../policy/policies";
-import { UNKNOWN, UNKNOWN_SENTINELS, UnknownValueRead, runPolicies, unknownCheckingProps } from "../support/policy-harness";
+import { UNKNOWN, UNKNOWN_SENTINELS, UnknownValueRead, runPolicies, unknownCheckingProps } from "../../policy/lib/harness";
 import { baselineStack } from "./fixtures/baseline";
 import { stackConfig } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { requireDigestPinnedStorageUri as policy } from "../../policy/require-digest-pinned-storage-uri";
-import { UNKNOWN } from "../support/policy-harness";
+import { UNKNOWN } from "../../policy/lib/harness";
 import { IRIS_IMAGE_REF, bundleIsvc, mutate } from "./fixtures/baseline";
 import { expectOneViolation, expectPasses, runOne } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { requireProvenanceAttestation as policy } from "../../policy/require-provenance-attestation";
-import { PROVENANCE_FIELD_PATHS } from "../../components/release/provenance-attestation";
+import { PROVENANCE_FIELD_PATHS } from "../../components/supply-chain/provenance";
 import { WINE_IMAGE_REF, baselineStack, mutate } from "./fixtures/baseline";
 import { expectOneViolation, expectPasses, runOne } from "./helpers";
 import * as fs from "fs";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { EngineEvent, renderSupplyChain, supplyChainOf } from "../../policy/report";
 import { IRIS_BUNDLE_DIGEST, IRIS_IMAGE_REF, baselineStack } from "./fixtures/baseline";
-import type { HarnessResource } from "../support/policy-harness";
+import type { HarnessResource } from "../../policy/lib/harness";
 
 /** The preview's planned resources as the engine streams them (resourcePreEvent with the inputs). */
 function previewEvents(stack: HarnessResource[]): EngineEvent[] {

@@ -6,7 +6,7 @@ import { renderManifestFiles } from "../../components/release/manifest-files";
 import { buildInferenceService, inferenceServiceInputFor, ModelRelease } from "../../components/release";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
 import { declareRelease, fakeComposeModelImage, installReleaseMocks, IMAGE_ATTESTATION, IMAGE_SIGNATURE, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
-import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "../../components/release/provenance-attestation";
+import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "../../components/supply-chain/provenance";
 import { PREDICATE_FILE_PLACEHOLDER } from "../../components/release/signing";
 
 const REGISTRY_PASSWORD = "reg-pw-DO-NOT-LEAK-4711";

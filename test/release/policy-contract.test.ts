@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { recorder } from "../support/pulumi-mocks";
-import { HarnessResource, runResourcePolicy, runStackPolicy } from "../support/policy-harness";
+import { HarnessResource, runResourcePolicy, runStackPolicy } from "../../policy/lib/harness";
 import { requireModelSigningEnabled } from "../../policy/require-model-signing-enabled";
 import { requireModelSignature } from "../../policy/require-model-signature";
 import { requireProvenanceAttestation } from "../../policy/require-provenance-attestation";

@@ -4,9 +4,9 @@ import {
     cosignSignFlags,
     cosignVerifyArgs,
     keyKind,
-    kyvernoCtlog,
     signatureLocation,
 } from "../../components/release/signing";
+import { kyvernoCtlog } from "../../components/supply-chain/verification";
 import type { SigningConfig } from "../../components/config/schema";
 
 const hex = "a".repeat(64);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { recorder, unwrap } from "../support/pulumi-mocks";
-import { declareModelship } from "../../components/release";
+import { declareModelship } from "../../components/stack";
 import type { StackConfig } from "../../components/config/schema";
 import { fakeComposeModelImage, installReleaseMocks, isSecretValue, projectDir, reveal, stackConfig } from "./support";
 

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { recorder, unwrap } from "./pulumi-mocks";
 import { splitApiVersion } from "./crd-validator";
-import { declareModelship } from "../../components/release";
+import { declareModelship } from "../../components/stack";
 import { validateStackConfig } from "../../components/config/validate";
 import type { DeploymentMode, StackConfig } from "../../components/config/schema";
 import { stackFileConfig, testPublicKeyPem } from "../config/fixtures";

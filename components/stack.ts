@@ -1,14 +1,14 @@
-// The whole program as a function (index.ts only calls it): config → Platform → pull Secrets →
+// The composition root: the whole program as a function (index.ts only calls it): config → Platform → pull Secrets →
 // one ModelRelease per model → outputs. Kept here so tests declare the real graph under mocks.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { KubernetesConfig, StackConfig } from "../config/schema";
-import type { ResolvedSources } from "../config/model-sources";
-import { Platform } from "../platform";
-import { dockerConfigJson } from "../oci/auth";
-import { ModelRelease, ProvenanceRecord } from "./model-release";
-import type { ModelImageComposer } from "./model-image";
+import type { KubernetesConfig, StackConfig } from "./config/schema";
+import type { ResolvedSources } from "./config/model-sources";
+import { Platform } from "./platform";
+import { dockerConfigJson } from "./oci/auth";
+import { ModelRelease, ProvenanceRecord } from "./release/model-release";
+import type { ModelImageComposer } from "./release/model-image";
 
 /** The dockerconfigjson Secret each model namespace gets for a private registry. */
 export const PULL_SECRET_NAME = "modelship-registry";
