@@ -14,14 +14,21 @@ export type Decision = "step-up" | "promote" | "hold" | "rollback";
 export type RevisionRole = "stable" | "canary";
 export type MetricName = "requests" | "errors" | "latencyP95" | "latencyP99" | "quality";
 
+/** Where a version's model comes from: a directory or an MLflow `models:/…` URI (exactly one, as in the config). */
+export interface ModelLocation {
+    modelDir?: string;
+    modelSource?: string;
+}
+
+export type CanaryRollout = { version: string; trafficPercent: number } & ModelLocation;
+
 /** The part of a model's config a decision reads and changes. */
-export interface ModelRollout {
+export interface ModelRollout extends ModelLocation {
     name: string;
     version: string;
-    modelDir: string;
     /** The InferenceService's namespace (the `{{namespace}}` of the queries). */
     namespace?: string;
-    canary?: { version: string; modelDir: string; trafficPercent: number };
+    canary?: CanaryRollout;
 }
 
 /** `limit-canary-traffic` settings of the stack's policy config. */
@@ -55,11 +62,15 @@ export interface DecisionInput {
 }
 
 /** The rollout state before or after a decision. */
-export interface RolloutState {
+export interface RolloutState extends ModelLocation {
     version: string;
-    modelDir: string;
     /** Undefined: no canary (after a promotion). */
-    canary?: { version: string; modelDir: string; trafficPercent: number };
+    canary?: CanaryRollout;
+}
+
+/** Only the location field that is set. */
+export function locationOf(l: ModelLocation): ModelLocation {
+    return l.modelSource !== undefined ? { modelSource: l.modelSource } : { modelDir: l.modelDir };
 }
 
 export interface PromotionDecision {
@@ -72,7 +83,7 @@ export interface PromotionDecision {
 }
 
 function stateOf(model: ModelRollout): RolloutState {
-    return { version: model.version, modelDir: model.modelDir, ...(model.canary ? { canary: { ...model.canary } } : {}) };
+    return { version: model.version, ...locationOf(model), ...(model.canary ? { canary: { ...model.canary } } : {}) };
 }
 
 /**
@@ -192,7 +203,7 @@ export function decidePromotion(input: DecisionInput): PromotionDecision {
     return {
         decision: "promote",
         from,
-        to: { version: canary.version, modelDir: canary.modelDir },
+        to: { version: canary.version, ...locationOf(canary) },
         reasons: [healthy, `${canary.trafficPercent} % is the last allowed step (${describeSteps(steps)}): promote ${canary.version} to 100 %, canary removed`],
         observed,
     };

@@ -1,10 +1,10 @@
 // Reads a model's rollout from `Pulumi.<stack>.yaml` and writes a promotion decision back, with the
 // `yaml` package's Document API so every comment and all formatting survive: only the model's
-// `canary.trafficPercent` (step-up, rollback) or `version`, `modelDir` and `canary` (promote) change,
+// `canary.trafficPercent` (step-up, rollback) or `version`, its `modelDir`/`modelSource` and `canary` (promote) change,
 // spliced in at the nodes' source positions.
 // The new file is what the GitOps trail reviews (a commit / PR). Pure: text in, text out.
 import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import { ModelRollout, RolloutState } from "./decide";
+import { locationOf, ModelLocation, ModelRollout, RolloutState } from "./decide";
 
 export const MODELS_KEY = "modelship:models";
 export const PROMOTION_KEY = "modelship:promotion";
@@ -41,24 +41,41 @@ export function readModelRollout(text: string, model: string, file: string): Mod
     const { node, index } = modelNode(doc, model, file);
     const at = `${file}: ${MODELS_KEY}[${index}]`;
     const version = node.get("version");
-    const modelDir = node.get("modelDir");
-    if (typeof version !== "string" || typeof modelDir !== "string") {
-        throw new StackFileError(`${at} ("${model}") needs string version and modelDir`);
+    const location = locationIn(node);
+    if (typeof version !== "string" || !location) {
+        throw new StackFileError(`${at} ("${model}") needs a string version and one of modelDir or modelSource`);
     }
     const namespace = typeof node.get("namespace") === "string" ? (node.get("namespace") as string) : undefined;
     const canaryNode = node.get("canary");
     if (canaryNode === undefined || canaryNode === null) {
-        return { name: model, version, modelDir, ...(namespace ? { namespace } : {}) };
+        return { name: model, version, ...location, ...(namespace ? { namespace } : {}) };
     }
     if (!isMap(canaryNode)) {
-        throw new StackFileError(`${at}.canary must be a map {version, modelDir, trafficPercent}`);
+        throw new StackFileError(`${at}.canary must be a map {version, modelDir or modelSource, trafficPercent}`);
     }
-    const canary = { version: canaryNode.get("version"), modelDir: canaryNode.get("modelDir"), trafficPercent: canaryNode.get("trafficPercent") };
-    if (typeof canary.version !== "string" || typeof canary.modelDir !== "string" || typeof canary.trafficPercent !== "number" || !Number.isInteger(canary.trafficPercent)) {
-        throw new StackFileError(`${at}.canary needs version and modelDir (strings) and trafficPercent (a whole number), got ${JSON.stringify(canary)}`);
+    const canaryVersion = canaryNode.get("version");
+    const canaryLocation = locationIn(canaryNode as YAMLMap);
+    const trafficPercent = canaryNode.get("trafficPercent");
+    if (typeof canaryVersion !== "string" || !canaryLocation || typeof trafficPercent !== "number" || !Number.isInteger(trafficPercent)) {
+        throw new StackFileError(
+            `${at}.canary needs version and one of modelDir or modelSource (strings) and trafficPercent (a whole number), got ${JSON.stringify((canaryNode as YAMLMap).toJSON())}`,
+        );
     }
-    return { name: model, version, modelDir, ...(namespace ? { namespace } : {}), canary: canary as ModelRollout["canary"] & object };
+    return { name: model, version, ...location, ...(namespace ? { namespace } : {}), canary: { version: canaryVersion, ...canaryLocation, trafficPercent } };
 }
+
+/** The one location key a model (or canary) map sets, or undefined when it sets none or both. */
+function locationIn(node: YAMLMap): ModelLocation | undefined {
+    const dir = node.get("modelDir");
+    const source = node.get("modelSource");
+    if (typeof dir === "string" && source === undefined) return { modelDir: dir };
+    if (typeof source === "string" && dir === undefined) return { modelSource: source };
+    return undefined;
+}
+
+const locationKey = (l: ModelLocation): "modelDir" | "modelSource" => (l.modelSource !== undefined ? "modelSource" : "modelDir");
+const sameState = (a: RolloutState, b: RolloutState) =>
+    JSON.stringify({ version: a.version, ...locationOf(a), canary: a.canary }) === JSON.stringify({ version: b.version, ...locationOf(b), canary: b.canary });
 
 /** The raw `modelship:promotion` value (validated by the caller), or undefined. */
 export function readPromotionConfig(text: string, file: string): unknown {
@@ -90,8 +107,7 @@ export function writeModelRollout(text: string, model: string, from: RolloutStat
     if (!current.canary) {
         throw new StackFileError(`${file}: model "${model}" has no canary: there is nothing to step up, promote or roll back`);
     }
-    const same = current.version === from.version && current.modelDir === from.modelDir && JSON.stringify(current.canary) === JSON.stringify(from.canary);
-    if (!same) {
+    if (!sameState(current, from)) {
         throw new StackFileError(`${file}: model "${model}" changed since the decision was made (expected ${JSON.stringify(from)}, found ${JSON.stringify(current)}): run the promotion again`);
     }
     const doc = parse(text, file);
@@ -103,7 +119,19 @@ export function writeModelRollout(text: string, model: string, from: RolloutStat
         splices.push({ start: scalar.range[0], end: scalar.range[1], text: scalarText(value) });
     };
     if (to.version !== from.version) setScalar(node, "version", to.version);
-    if (to.modelDir !== from.modelDir) setScalar(node, "modelDir", to.modelDir);
+    const fromKey = locationKey(from);
+    const toKey = locationKey(to);
+    const toValue = to[toKey]!;
+    if (fromKey !== toKey) {
+        // A promotion from a directory to an MLflow source (or back): the key itself changes.
+        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === fromKey);
+        const key = pair?.key as Scalar | undefined;
+        if (!key?.range) throw new StackFileError(`${file}: model "${model}": cannot locate ${fromKey} in the file`);
+        splices.push({ start: key.range[0], end: key.range[1], text: toKey });
+        setScalar(node, fromKey, toValue);
+    } else if (toValue !== from[fromKey]) {
+        setScalar(node, toKey, toValue);
+    }
     const canaryPair = node.items.find((pair) => isScalar(pair.key) && pair.key.value === "canary");
     const canaryMap = canaryPair?.value as YAMLMap;
     if (to.canary === undefined) {
@@ -119,16 +147,16 @@ export function writeModelRollout(text: string, model: string, from: RolloutStat
         const end = canaryMap.range![2];
         splices.push({ start, end: text[end - 1] === "\n" || end >= text.length ? end : text.indexOf("\n", end) + 1 || text.length, text: "" });
     } else {
-        for (const key of ["version", "modelDir", "trafficPercent"] as const) {
-            if (from.canary![key] !== to.canary[key]) setScalar(canaryMap, key, to.canary[key]);
+        for (const key of ["version", "modelDir", "modelSource", "trafficPercent"] as const) {
+            const value = to.canary[key];
+            if (value !== undefined && from.canary![key] !== value) setScalar(canaryMap, key, value);
         }
     }
     let out = text;
     for (const sp of splices.sort((a, b) => b.start - a.start)) out = out.slice(0, sp.start) + sp.text + out.slice(sp.end);
     // The edit must read back as exactly the decided state.
     const written = readModelRollout(out, model, file);
-    const expected = { version: to.version, modelDir: to.modelDir, canary: to.canary };
-    if (JSON.stringify({ version: written.version, modelDir: written.modelDir, canary: written.canary }) !== JSON.stringify(expected)) {
+    if (!sameState(written, to)) {
         throw new StackFileError(`${file}: model "${model}": the edit did not read back as ${JSON.stringify(to)}; change the file by hand`);
     }
     return out;

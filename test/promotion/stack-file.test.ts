@@ -113,4 +113,45 @@ describe("promotion: Pulumi.<stack>.yaml edits", () => {
         expect(readPromotionConfig(text, "f")).to.deep.equal({ prometheusUrl: "http://127.0.0.1:9090", minSamples: 5 });
         expect(readPromotionConfig(devText, "f")).to.equal(undefined);
     });
+
+    describe("models from MLflow (modelSource instead of modelDir)", () => {
+        const text = [
+            "config:",
+            "  modelship:models:",
+            "    - name: iris",
+            "      version: v1",
+            "      modelSource: models:/iris/1",
+            "      format: sklearn",
+            "      canary:",
+            "        version: v2",
+            "        modelSource: models:/iris@challenger",
+            "        trafficPercent: 10",
+            "",
+        ].join("\n");
+        const from = { version: "v1", modelSource: "models:/iris/1", canary: { version: "v2", modelSource: "models:/iris@challenger", trafficPercent: 10 } };
+
+        it("reads the rollout and steps up one line", () => {
+            expect(readModelRollout(text, "iris", "f")).to.deep.equal({ name: "iris", ...from });
+            const out = writeModelRollout(text, "iris", from, { ...from, canary: { ...from.canary, trafficPercent: 25 } }, "f");
+            expect(changedLines(text, out)).to.deep.equal([["        trafficPercent: 10", "        trafficPercent: 25"]]);
+        });
+
+        it("a promotion makes the canary's source the model's", () => {
+            const out = writeModelRollout(text, "iris", from, { version: "v2", modelSource: "models:/iris@challenger" }, "f");
+            expect(readModelRollout(out, "iris", "f")).to.deep.equal({ name: "iris", version: "v2", modelSource: "models:/iris@challenger" });
+        });
+
+        it("a promotion from a directory to an MLflow canary renames the key in place", () => {
+            const mixed = text.replace("      modelSource: models:/iris/1", "      modelDir: models/iris/v1");
+            const was = { ...from, modelSource: undefined, modelDir: "models/iris/v1" };
+            const out = writeModelRollout(mixed, "iris", was, { version: "v2", modelSource: "models:/iris@challenger" }, "f");
+            expect(out).to.include("      version: v2\n      modelSource: models:/iris@challenger\n      format: sklearn\n");
+            expect(out).not.to.include("modelDir");
+        });
+
+        it("a model that sets both or neither location is refused with the fix", () => {
+            const both = text.replace("      format: sklearn", "      modelDir: models/iris/v1\n      format: sklearn");
+            expect(() => readModelRollout(both, "iris", "f")).to.throw(StackFileError, /one of modelDir or modelSource/);
+        });
+    });
 });
