@@ -34,8 +34,6 @@ export const registryHostPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-
 /** Example shown wherever a digest-pinned base image is asked for. */
 export const pinnedImageExample = "docker.io/library/busybox@sha256:<64 hex>";
 
-/** Key reference schemes cosign understands besides a file path. */
-export const keyRefSchemes = ["env://", "awskms://", "gcpkms://", "azurekms://", "hashivault://", "k8s://"] as const;
 /** KMS-like key references: the private key never leaves the KMS. */
 export const kmsKeyRefSchemes = ["awskms://", "gcpkms://", "azurekms://", "hashivault://", "k8s://"] as const;
 
@@ -373,16 +371,6 @@ export const knativeSchema = z.strictObject({
      * GitHub releases of knative/serving and knative-extensions/net-kourier.
      */
     manifestBaseUrl: z.url({ error: "must be an http(s) URL under which serving-crds.yaml, serving-core.yaml and kourier.yaml are served" }).optional(),
-    /** Reserved for a Knative operator chart; not supported yet, so setting it is reported rather than ignored. */
-    chart: chartSchema.optional(),
-}).superRefine((kn, ctx) => {
-    if (kn.chart !== undefined) {
-        ctx.addIssue({
-            code: "custom",
-            path: ["chart"],
-            message: "is not supported yet: modelship installs Knative Serving and Kourier from their release manifests; remove it (use knative.manifestBaseUrl for a mirror)",
-        });
-    }
 });
 
 export const gatewayApiSchema = z.strictObject({

@@ -5,7 +5,7 @@
 // auth, retry, redirects, timeouts) → remote (distribution API) + upload (resumable blob uploads)
 // → tar, layers, base-image, image, bundle (composition) → push (parallel upload, mount, manifest
 // last) → recipe (what the push resource's provider calls).
-export { parseImageReference, makeImageReference, isLoopbackHost } from "./reference";
+export { parseImageReference, makeImageReference, isLoopbackHost, digestOfReference } from "./reference";
 export type { ImageReference } from "./reference";
 export { sha256Digest, canonicalJson } from "./digest";
 export type { Descriptor } from "./digest";

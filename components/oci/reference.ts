@@ -127,6 +127,13 @@ function normaliseHost(host: string, fail: (why: string) => never): string {
 }
 
 /** The host to send API requests to (Docker Hub's API lives elsewhere). */
+/** The `sha256:…` of a digest reference (`host/repo@sha256:…`); throws on a reference without one. */
+export function digestOfReference(reference: string): string {
+    const at = reference.lastIndexOf("@");
+    if (at < 0) throw new Error(`"${reference}" is not a digest reference (host/repo@sha256:…)`);
+    return reference.slice(at + 1);
+}
+
 export function apiHost(registry: string): string {
     return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
 }

@@ -21,10 +21,10 @@
 // so Knative keeps its revisions and a Standard-mode promote restarts nothing (a Standard-mode canary
 // start rolls the stable pods once for the annotation; the image is unchanged). Each predictor also
 // carries its own version and digest as component pod annotations, so every pod says what it serves.
+import { digestOfReference } from "../oci/reference";
 import type { DeploymentMode, ModelConfig, ProvenanceConfig } from "../config/schema";
 
 export const DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode";
-export const ANNOTATION_PREFIX = "modelship.io/";
 export const MODEL_VERSION_ANNOTATION = "modelship.io/model-version";
 export const MODEL_DIGEST_ANNOTATION = "modelship.io/model-digest";
 export const PROVENANCE_ANNOTATIONS: Record<keyof ProvenanceConfig, string> = {
@@ -77,9 +77,6 @@ export function storageUri(image: string): string {
     return `oci://${image}`;
 }
 
-function digestOf(image: string): string {
-    return image.slice(image.indexOf("@") + 1);
-}
 
 /**
  * Name of the model server container. KServe merges `model` into the serving runtime's container of
@@ -99,7 +96,7 @@ function predictorBody(input: InferenceServiceSpecInput, served: ModelVersionIma
         limits: { cpu: input.resources.cpu, memory: input.resources.memory },
     };
     const body: Record<string, any> = {
-        annotations: { [MODEL_DIGEST_ANNOTATION]: digestOf(served.image), [MODEL_VERSION_ANNOTATION]: served.version },
+        annotations: { [MODEL_DIGEST_ANNOTATION]: digestOfReference(served.image), [MODEL_VERSION_ANNOTATION]: served.version },
     };
     if (input.imagePullSecrets && input.imagePullSecrets.length > 0) {
         body.imagePullSecrets = input.imagePullSecrets.map((name) => ({ name }));
@@ -138,7 +135,7 @@ export function buildInferenceService(input: InferenceServiceSpecInput): Kuberne
     const annotations: Record<string, string> = {
         [DEPLOYMENT_MODE_ANNOTATION]: input.deploymentMode,
         [MODEL_VERSION_ANNOTATION]: newest.version,
-        [MODEL_DIGEST_ANNOTATION]: digestOf(newest.image),
+        [MODEL_DIGEST_ANNOTATION]: digestOfReference(newest.image),
     };
     for (const key of Object.keys(PROVENANCE_ANNOTATIONS) as (keyof ProvenanceConfig)[]) {
         const value = input.provenance?.[key];

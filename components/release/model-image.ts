@@ -3,6 +3,7 @@
 // program runs, so `pulumi preview` already shows `host/repo@sha256:…`, and the push is an
 // OciArtifact keyed by that digest. Opt-in builder `docker`: @pulumi/docker's Image with the user's
 // Dockerfile or a generated modelcar one; its digest is known only after the push.
+import { digestOfReference } from "../oci/reference";
 import * as path from "path";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -89,7 +90,7 @@ export class ModelImage extends pulumi.ComponentResource {
         super("modelship:release:ModelImage", name, {}, opts);
         const built = args.builder === "docker" ? declareDockerImage(this, name, args) : declareDaemonlessImage(this, name, args);
         this.reference = built.reference;
-        this.digest = built.reference.apply((r) => r.slice(r.indexOf("@") + 1));
+        this.digest = built.reference.apply(digestOfReference);
         this.push = built.push;
         this.files = built.files;
         this.registerOutputs({ reference: this.reference, digest: this.digest, files: this.files });

@@ -4,6 +4,7 @@
 //   ManifestBundle of the InferenceService (digest at preview), signed like the images
 //   Argo CD repository Secret + Application pinned to the bundle digest
 // and a provenance record auditors read with `pulumi stack output --json`.
+import { digestOfReference } from "../oci/reference";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -105,7 +106,7 @@ export function provenanceRecord(input: {
     const imageRecord = (version: string, image: string): ImageRecord => ({
         version,
         image,
-        digest: image.slice(image.indexOf("@") + 1),
+        digest: digestOfReference(image),
         signature: signatureOf(image),
         attestation: signing.enabled && signing.attestProvenance ? { predicateType: SLSA_PROVENANCE_V1, reference: attestationLocation(image, signing.signatureFormat).reference } : null,
     });
@@ -124,7 +125,7 @@ export function provenanceRecord(input: {
                 ? { ...imageRecord(model.canary.version, input.canaryImage), trafficPercent: model.canary.trafficPercent }
                 : null,
         canaryState: canaryState(model.canary),
-        bundle: { reference: input.bundleReference, digest: input.bundleReference.slice(input.bundleReference.indexOf("@") + 1), signature: signatureOf(input.bundleReference) },
+        bundle: { reference: input.bundleReference, digest: digestOfReference(input.bundleReference), signature: signatureOf(input.bundleReference) },
         application: input.application,
         source,
         signed: signing.enabled,

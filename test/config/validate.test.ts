@@ -332,9 +332,9 @@ describe("validateStackConfig", () => {
                 expected: ['platform.argocd.chart.version "7.8.2" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)'],
             },
             {
-                name: "a Knative operator chart (not supported)",
+                name: "a Knative operator chart (Knative comes from its release manifests; there is no chart key)",
                 change: (r) => (r.platform = { knative: { chart: { repository: "https://knative.github.io/operator", name: "knative-operator", version: "1.21.1" } } }),
-                expected: ["platform.knative.chart is not supported yet: modelship installs Knative Serving and Kourier from their release manifests; remove it (use knative.manifestBaseUrl for a mirror)"],
+                expected: ["platform.knative.chart is not a known key: remove it (known here: enabled, namespace, version, kourierVersion, networking, manifestBaseUrl)"],
             },
             {
                 name: "rendering to a directory while the stack has registry credentials (Secrets would be plain YAML)",
