@@ -3,6 +3,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type { StackSecrets } from "./config/load";
 import type { KubernetesConfig, StackConfig } from "./config/schema";
 import type { ResolvedSources } from "./config/model-sources";
 import { Platform } from "./platform";
@@ -29,7 +30,7 @@ export interface DeclareOptions {
 export function declareModelship(
     loaded: {
         config: StackConfig;
-        secrets: { registryPassword?: pulumi.Output<string>; signingKeyPassword?: pulumi.Output<string> };
+        secrets: Pick<StackSecrets, "registryPassword" | "signingKeyPassword">;
         /** Models from MLflow (`modelSource`), resolved before anything is declared (config/model-sources.ts). */
         sources?: ResolvedSources;
     },

@@ -4,6 +4,7 @@
 //   ManifestBundle of the InferenceService (digest at preview), signed like the images
 //   Argo CD repository Secret + Application pinned to the bundle digest
 // and a provenance record auditors read with `pulumi stack output --json`.
+import type { StackSecrets } from "../config/load";
 import { digestOfReference } from "../oci/reference";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,7 +31,7 @@ export interface ModelReleaseArgs {
     /** Namespace of Argo CD (platform.argocd.namespace), where the Application and its repository Secret live. */
     argocdNamespace: string;
     /** Pulumi secrets from the stack config. */
-    secrets?: { registryPassword?: pulumi.Input<string>; signingKeyPassword?: pulumi.Input<string> };
+    secrets?: Pick<StackSecrets, "registryPassword" | "signingKeyPassword">;
     /** Model directories are resolved from here. Default: the working directory (the project root under `pulumi up`). */
     projectDir?: string;
     /** dockerconfigjson Secret in the model's namespace for a private registry (listed in imagePullSecrets). */
