@@ -4,10 +4,9 @@
 // Nothing here comes from test/: the bench must run without the test tree.
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { answers200, freePort, registryConfigYaml } from "../scripts/lib/loopback";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
 /** Where scripts/install-go-tools puts oras, crane and cosign. */
@@ -37,17 +36,6 @@ export function requireToolOrExit(tool: string): string {
     process.exit(2);
 }
 
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 export interface BenchRegistry {
     /** `127.0.0.1:PORT` */
@@ -85,30 +73,8 @@ export async function startRegistry(workDir: string): Promise<BenchRegistry> {
     const storageDir = path.join(workDir, "storage");
     const configPath = path.join(workDir, "config.yml");
     const logPath = path.join(workDir, "registry.log");
-    // A fixed http.secret keeps upload sessions valid across requests; the access log is off so it
-    // costs nothing during the measurements.
-    fs.writeFileSync(
-        configPath,
-        [
-            "version: 0.1",
-            "log:",
-            "  level: error",
-            "  accesslog:",
-            "    disabled: true",
-            "storage:",
-            "  filesystem:",
-            `    rootdirectory: ${storageDir}`,
-            "  delete:",
-            "    enabled: true",
-            "  maintenance:",
-            "    uploadpurging:",
-            "      enabled: false",
-            "http:",
-            `  addr: 127.0.0.1:${port}`,
-            `  secret: modelship-bench-${port}`,
-            "",
-        ].join("\n"),
-    );
+    // The access log is off so it costs nothing during the measurements.
+    fs.writeFileSync(configPath, registryConfigYaml({ port, storageDir, accessLog: false, secret: `modelship-bench-${port}` }));
     let child: ChildProcess | undefined;
 
     const start = async () => {
@@ -170,19 +136,7 @@ function tail(file: string): string {
     }
 }
 
-function answers(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const req = http.get({ host: "127.0.0.1", port, path: "/v2/", timeout: 1000 }, (res) => {
-            res.resume();
-            resolve(res.statusCode === 200);
-        });
-        req.on("error", () => resolve(false));
-        req.on("timeout", () => {
-            req.destroy();
-            resolve(false);
-        });
-    });
-}
+const answers = (port: number): Promise<boolean> => answers200(port, "/v2/");
 
 export interface MeasuredRun {
     /** Wall time of the command alone (the wrapper's own start-up is not included). */

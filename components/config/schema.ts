@@ -7,6 +7,7 @@
 import { z } from "zod";
 // Plain HTTP without `insecure` is allowed exactly where the registry client allows it.
 import { isLoopbackHost, parseImageReference } from "../oci/reference";
+import { DEFAULT_CONCURRENCY } from "../oci/remote";
 import { promotionSchema } from "./promotion-schema";
 import { mlflowRequiredIssues, mlflowSection, modelSourceChoiceIssues, modelSourceField } from "./mlflow-schema";
 
@@ -440,7 +441,7 @@ export const registrySchema = z
             .int({ error: "must be a whole number from 1 to 16" })
             .min(1, { error: "must be from 1 to 16 (1 uploads one blob at a time)" })
             .max(16, { error: "must be from 1 to 16; more parallel uploads rarely help and load the registry" })
-            .default(4),
+            .default(DEFAULT_CONCURRENCY),
         /** Upload each blob in PATCH chunks of this many MiB instead of one streamed PUT (registries or proxies that cap request size). */
         chunkSizeMiB: z
             .number({ error: "must be a number of MiB from 5 to 1024, e.g. 64" })

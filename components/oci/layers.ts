@@ -11,6 +11,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultCacheDir, readJson, writeJsonAtomic } from "./disk-cache";
+import { mapLimit } from "./concurrency";
 import { planTar, streamTar, TarPlan, walkDirectory, WalkedEntry } from "./tar";
 
 /** Bump when the tar layout changes: old cache entries then no longer match. */
@@ -141,24 +142,4 @@ async function hashedLayer(realRoot: string, entries: WalkedEntry[], opts: Layer
 /** Forgets a cached digest (used when streamed bytes hash differently than the cache claimed). */
 export async function forgetCachedLayer(cacheKey: string, cacheDir = defaultCacheDir()): Promise<void> {
     await fs.promises.rm(path.join(cacheDir, "layers", `${cacheKey}.json`), { force: true });
-}
-
-/** Maps with at most `limit` calls in flight; results in input order. After a failure nothing new starts. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-    const results = new Array<R>(items.length);
-    let next = 0;
-    let failed = false;
-    const worker = async () => {
-        while (next < items.length && !failed) {
-            const i = next++;
-            try {
-                results[i] = await fn(items[i], i);
-            } catch (err) {
-                failed = true;
-                throw err;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
 }

@@ -7,7 +7,8 @@ import { ArtifactBlob, ComposedArtifact } from "./artifact";
 import { knownLocations, recordLocations } from "./blob-locations";
 import { defaultCacheDir } from "./disk-cache";
 import { RegistryError } from "./errors";
-import { forgetCachedLayer, mapLimit } from "./layers";
+import { mapLimit } from "./concurrency";
+import { forgetCachedLayer } from "./layers";
 import { ProgressMeter, PushProgress } from "./progress";
 import { RegistryClient, RegistryConnection } from "./remote";
 import { streamTar } from "./tar";
@@ -55,9 +56,9 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
         const order = [...missing].sort((a, b) => b.descriptor.size - a.descriptor.size);
         await mapLimit(order, client.concurrency, async (blob) => {
             const { digest } = blob.descriptor;
-            await sessions.withBlobLock(artifact.registry, repository, digest, async () => {
+            await sessions.withBlobLock(artifact.registry, repository, digest, async (waited) => {
                 // Another push may have sent it while this one waited for the lock.
-                if ((await client.blobSize(repository, digest)) !== undefined) return meter.blobSkipped(blob.descriptor.size);
+                if (waited && (await client.blobSize(repository, digest)) !== undefined) return meter.blobSkipped(blob.descriptor.size);
                 for (const from of await mountCandidates(blob, artifact, cacheDir)) {
                     if (await client.mountBlob(repository, digest, from).catch(() => false)) {
                         blobsMounted++;

@@ -143,6 +143,11 @@ export class Transport {
         this.agent.destroy();
     }
 
+    /** The pause after failed attempt `attempt` (1-based): doubling from retryBaseMs, capped at 8 s, jittered. */
+    backoffMs(attempt: number): number {
+        return Math.min(8000, this.retryBaseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
+    }
+
     /** Reports a wait decided above the transport (an upload resuming), through the same hook. */
     notifyWait(wait: Omit<RetryWait, "registry" | "maxAttempts">): void {
         this.onWait?.({ ...wait, registry: this.registry, maxAttempts: this.maxRetries + 1 });
@@ -255,8 +260,7 @@ export class Transport {
 
     private async waitBeforeRetry(req: TransportRequest, attempt: number, started: number, reason: string, hintedMs: number | undefined, failure: RegistryError): Promise<void> {
         if (attempt > this.maxRetries) throw failure;
-        const exp = Math.min(8000, this.retryBaseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
-        const waitMs = Math.max(exp, Math.min(hintedMs ?? 0, this.maxRetryAfterMs));
+        const waitMs = Math.max(this.backoffMs(attempt), Math.min(hintedMs ?? 0, this.maxRetryAfterMs));
         const spent = Date.now() - started;
         if (spent + waitMs > this.operationTimeoutMs) {
             throw new RegistryError(

@@ -54,12 +54,17 @@ export class UploadSessions {
      * Runs `work` holding the blob's lock. When another live process (or another push in this one)
      * holds it, waits for it first, polling every `pollMs`, at most `maxWaitMs`; then `work` runs
      * anyway (a stuck holder must not stop the push). A lock left by a dead process is taken over.
+     * `work` learns whether it waited (the other push may have sent the blob meanwhile).
      */
-    async withBlobLock<T>(registry: string, repository: string, digest: string, work: () => Promise<T>, opts: { pollMs?: number; maxWaitMs?: number; onWaiting?: (holderPid: number) => void } = {}): Promise<T> {
+    async withBlobLock<T>(registry: string, repository: string, digest: string, work: (waited: boolean) => Promise<T>, opts: { pollMs?: number; maxWaitMs?: number; onWaiting?: (holderPid: number) => void } = {}): Promise<T> {
         const k = key(registry, repository, digest);
         const file = path.join(this.dir, `${k}.lock`);
         await fs.promises.mkdir(this.dir, { recursive: true });
-        while (UploadSessions.heldHere.has(k)) await UploadSessions.heldHere.get(k);
+        let waited = false;
+        while (UploadSessions.heldHere.has(k)) {
+            waited = true;
+            await UploadSessions.heldHere.get(k);
+        }
         let release!: () => void;
         UploadSessions.heldHere.set(k, new Promise<void>((resolve) => (release = resolve)));
         const deadline = Date.now() + (opts.maxWaitMs ?? 30 * 60_000);
@@ -80,13 +85,14 @@ export class UploadSessions {
                     continue;
                 }
                 if (Date.now() > deadline) break;
+                waited = true;
                 if (!told) {
                     told = true;
                     opts.onWaiting?.(holder);
                 }
                 await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 500));
             }
-            return await work();
+            return await work(waited);
         } finally {
             if (owned) await fs.promises.rm(file, { force: true });
             UploadSessions.heldHere.delete(k);

@@ -126,7 +126,7 @@ class BlobUpload {
                 }
                 if (sessionLost) session = undefined;
                 else if (session) session.offset = -1; // ask the registry where it stands
-                const waitMs = Math.min(8000, 250 * 2 ** (failures - 1));
+                const waitMs = transport.backoffMs(failures);
                 transport.notifyWait?.({ operation: this.operation, attempt: failures, waitMs, reason: err.kind === "server-error" ? `HTTP ${err.status}` : err.kind });
                 await new Promise((resolve) => setTimeout(resolve, waitMs));
             }

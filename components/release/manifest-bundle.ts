@@ -2,6 +2,7 @@
 // Argo CD syncs. The objects are inputs of the push resource (`manifests`), so `pulumi preview` and
 // the policy pack see exactly what Argo CD will apply, and the digest is computed while the program
 // runs (known at preview).
+import { DEFAULT_CONCURRENCY } from "../oci/remote";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryConfig } from "../config/schema";
 import { composeManifestBundle } from "../oci";
@@ -79,7 +80,7 @@ export class ManifestBundle extends pulumi.ComponentResource {
 /** The registry's upload settings as push inputs (absent when default, so older stacks see no diff). */
 export function uploadTuning(registry: RegistryConfig): { concurrency?: number; chunkSize?: number } {
     return {
-        ...(registry.concurrency !== undefined && registry.concurrency !== 4 ? { concurrency: registry.concurrency } : {}),
+        ...(registry.concurrency !== undefined && registry.concurrency !== DEFAULT_CONCURRENCY ? { concurrency: registry.concurrency } : {}),
         ...(registry.chunkSizeMiB ? { chunkSize: registry.chunkSizeMiB * 1024 * 1024 } : {}),
     };
 }

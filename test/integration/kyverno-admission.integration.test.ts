@@ -17,20 +17,13 @@ import { publishArtifact } from "../../components/release/oci-artifact-run";
 import { recorder } from "../support/pulumi-mocks";
 import { LocalRegistry, REGISTRY_BINARY, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
+import { generateKeyPair } from "../support/cosign-keys";
 
 const KEY_PASSWORD = "kyverno-it-key-pw";
 
 function figure(text: string): void {
     // eslint-disable-next-line no-console
     console.log(`      ${text}`);
-}
-
-function keyPair(dir: string): { key: string; pub: string; pem: string } {
-    fs.mkdirSync(dir, { recursive: true });
-    const r = spawnSync("cosign", ["generate-key-pair"], { cwd: dir, env: { PATH: process.env.PATH!, HOME: dir, COSIGN_PASSWORD: KEY_PASSWORD }, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`cosign generate-key-pair: ${r.stderr}`);
-    const pub = path.join(dir, "cosign.pub");
-    return { key: path.join(dir, "cosign.key"), pub, pem: fs.readFileSync(pub, "utf8") };
 }
 
 /** The pod KServe creates for a modelcar predictor (the parts admission looks at). */
@@ -64,8 +57,8 @@ describe("integration: Kyverno CLI admits only signed and attested model images"
         registry = await startRegistry();
         baseImage = await seedBusyboxBase(registry.host);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-kyverno-"));
-        keys = keyPair(path.join(work, "keys"));
-        other = keyPair(path.join(work, "other"));
+        keys = generateKeyPair(path.join(work, "keys"), KEY_PASSWORD);
+        other = generateKeyPair(path.join(work, "other"), KEY_PASSWORD);
         const signing = { enabled: true, key: keys.key, publicKey: keys.pem, transparencyLog: false, signatureFormat: "bundle", cosignVersion: 2, attestProvenance: true, requiredProvenance: ["trainingRunId"] } as SigningConfig;
         config = {
             kubernetes: {},

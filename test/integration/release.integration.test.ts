@@ -28,6 +28,7 @@ import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImag
 import { RegistryClient } from "../../components/oci/remote";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
 import { untarUnder } from "../support/tar";
+import { generateKeyPair } from "../support/cosign-keys";
 import { SLSA_PROVENANCE_V1 } from "../../components/supply-chain/provenance";
 
 const cacheBin = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
@@ -83,12 +84,6 @@ function inTotoStatement(stdout: string): any {
 
 function leftoverDockerConfigs(): string[] {
     return fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("modelship-cosign-"));
-}
-
-function generateKeyPair(dir: string): { key: string; pub: string } {
-    const r = spawnSync("cosign", ["generate-key-pair"], { cwd: dir, env: { PATH: process.env.PATH!, HOME: dir, COSIGN_PASSWORD: KEY_PASSWORD } });
-    if (r.status !== 0) throw new Error(`cosign generate-key-pair: ${r.stderr}`);
-    return { key: path.join(dir, "cosign.key"), pub: path.join(dir, "cosign.pub") };
 }
 
 function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>, username?: string): StackConfig {
@@ -165,7 +160,7 @@ describe("integration: release with the real cosign and a real registry", functi
         registry = await startRegistry();
         baseImage = await seedBusyboxBase(registry.host);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-release-it-"));
-        keys = generateKeyPair(work);
+        keys = generateKeyPair(work, KEY_PASSWORD);
         trustedRoot = path.join(work, "trusted_root.json");
         fs.writeFileSync(trustedRoot, EMPTY_TRUSTED_ROOT);
     });
@@ -258,7 +253,7 @@ describe("integration: release with the real cosign and a real registry", functi
             expect(bundleOk.code, bundleOk.stderr).to.equal(0);
 
             // Another key does not verify it; an image signed but never attested has no attestation.
-            const otherKeys = generateKeyPair(fs.mkdtempSync(path.join(work, "other-")));
+            const otherKeys = generateKeyPair(fs.mkdtempSync(path.join(work, "other-")), KEY_PASSWORD);
             const wrongKey = await run(binary, verifyArgs(provenance.stable.image, otherKeys.pub));
             expect(wrongKey.code, "another key must not verify").not.to.equal(0);
             const v2 = await declare(config, modelFor(baseImage, { version: "v2", modelDir: "models/iris/v2" }));

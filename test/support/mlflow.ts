@@ -2,7 +2,7 @@
 // SQLite backend store and a local artifact store in a temporary directory, artifacts served through
 // the server's proxy. `registerIris` trains and registers a real scikit-learn model with the
 // project's fixture script. stop() kills the server's process group and removes its directory.
-import { answers200 } from "./http-probe";
+import { answers200 } from "../../scripts/lib/loopback";
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

@@ -1,10 +1,9 @@
 // A real registry for integration tests: Debian's `docker-registry` (distribution 2.8) on a free
 // 127.0.0.1 port with its own config and temporary storage, plus a busybox base image seeded from
 // Debian's busybox-static. Everything is torn down by stop() and, failing that, on process exit.
-import { answers200 } from "./http-probe";
+import { answers200, freePort, registryConfigYaml } from "../../scripts/lib/loopback";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { publishBusyboxBase } from "../../components/oci/busybox-base";
@@ -49,17 +48,6 @@ export function requireTool(ctx: Mocha.Context, tool: string): void {
     ctx.skip();
 }
 
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 export async function startRegistry(opts: { port?: number; storageDir?: string; accessLog?: boolean } = {}): Promise<LocalRegistry> {
     const port = opts.port ?? (await freePort());
@@ -67,29 +55,7 @@ export async function startRegistry(opts: { port?: number; storageDir?: string; 
     const storageDir = opts.storageDir ?? path.join(workDir, "storage");
     fs.mkdirSync(storageDir, { recursive: true });
     const configPath = path.join(workDir, "config.yml");
-    // A fixed http.secret keeps upload sessions valid across restarts, so uploads can resume.
-    fs.writeFileSync(
-        configPath,
-        [
-            "version: 0.1",
-            "log:",
-            "  level: error",
-            "  accesslog:",
-            `    disabled: ${opts.accessLog ? "false" : "true"}`,
-            "storage:",
-            "  filesystem:",
-            `    rootdirectory: ${storageDir}`,
-            "  delete:",
-            "    enabled: true",
-            "  maintenance:",
-            "    uploadpurging:",
-            "      enabled: false",
-            "http:",
-            `  addr: 127.0.0.1:${port}`,
-            `  secret: modelship-test-${port}`,
-            "",
-        ].join("\n"),
-    );
+    fs.writeFileSync(configPath, registryConfigYaml({ port, storageDir, accessLog: opts.accessLog ?? false, secret: `modelship-test-${port}` }));
     let child: ChildProcess | undefined;
     let stderr = "";
     let writes = 0;
@@ -145,6 +111,8 @@ export async function startRegistry(opts: { port?: number; storageDir?: string; 
 }
 
 const answers = (port: number): Promise<boolean> => answers200(port, "/v2/");
+
+export { freePort };
 
 /**
  * Pushes a busybox image built from Debian's static busybox into the registry and returns its
