@@ -4,13 +4,16 @@
 import { expect } from "chai";
 import * as path from "path";
 import { buildCosignPublicKeySecret, buildKustomization, buildOciRepository } from "../../components/release/flux";
-import { upstreamCrdValidator } from "../support/crd-validator";
+import { CrdValidator, upstreamCrdValidator } from "../support/crd-validator";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const DIGEST = `sha256:${"b".repeat(64)}`;
 
 describe("Flux objects against the Flux CRDs", () => {
-    const validator = upstreamCrdValidator(repoRoot);
+    let validator: CrdValidator;
+    before(() => {
+        validator = upstreamCrdValidator(repoRoot);
+    });
     const input = { name: "iris", bundleRepository: "localhost:5000/modelship/iris-manifests", bundleDigest: DIGEST, plainHttp: true, registrySecretName: "modelship-registry", cosignPublicKeySecretName: "modelship-cosign-pub" };
 
     it("the OCIRepository is valid, pinned by digest, extracts the bundle's layer and verifies its cosign signature", () => {
