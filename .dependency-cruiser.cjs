@@ -1,5 +1,6 @@
 // Layers that point one way, checked in CI (`npm run lint:deps`). Bottom to top:
-//   components/oci, components/mlflow   libraries: import nothing else of ours
+//   components/lib                       generic helpers (isPlainObject): import nothing of ours
+//   components/oci, components/mlflow   libraries: import nothing else of ours but lib
 //   components/config                    the stack config (may use the libraries' grammar: image references)
 //   components/supply-chain              signing/attestation facts shared by release and platform
 //   components/platform, components/release, components/promotion
@@ -23,6 +24,7 @@ module.exports = {
             from: { path: "^(components|policy|scripts|bench|index\\.ts)" },
             to: { path: "^test/" },
         },
+        layer("lib-at-the-bottom", "^components/lib/", "^(components/(?!lib/)|policy|scripts|bench|index\\.ts)"),
         layer("libraries-stand-alone", "^components/(oci|mlflow)/", "^components/(config|supply-chain|platform|release|promotion|stack)"),
         layer("config-below-features", "^components/config/", "^components/(supply-chain|platform|release|promotion|stack)"),
         layer("supply-chain-below-features", "^components/supply-chain/", "^components/(platform|release|promotion|stack|oci)"),

@@ -9,12 +9,17 @@
 // Cases per size: first push (each tool to a fresh repository), "version 2" (one 10 MiB file
 // changed, pushed to the same repository) and, for modelship, an unchanged tree (warm stat cache).
 // The registry's storage is emptied (and the base image seeded again) before each tool, so disk
-// use stays near three times the model size. Everything lives in a temporary directory deleted at
+// use stays near four times the model size (model, layer tars, floor blob, registry).
+// Rounds: every tool runs once per round, in an order rotated each round (no tool always goes
+// first, right after the untimed preparation); the table gives each tool's median round and the
+// range. Besides wall time, each run's CPU seconds (the tool's, and the registry's over the same
+// run) give a CPU floor: (tool CPU + registry CPU) / cores, the wall time no tool can beat when
+// the registry shares the machine's cores. Everything lives in a temporary directory deleted at
 // the end; the registry is stopped even on failure.
 //
 // Knobs: BENCH_SIZES_GIB (default "1,4"), BENCH_FILES (shard files per model, default 8),
-// BENCH_CONCURRENCY (parallel blob uploads of modelship and oras, default 4), BENCH_DIR (parent of
-// the temporary directory, default the OS temp dir).
+// BENCH_CONCURRENCY (parallel blob uploads of modelship and oras, default 4), BENCH_ROUNDS
+// (default 3), BENCH_DIR (parent of the temporary directory, default the OS temp dir).
 import { spawnSync } from "child_process";
 import { createHash, randomFillSync } from "crypto";
 import { once } from "events";
@@ -42,6 +47,7 @@ interface Knobs {
     sizesGiB: number[];
     files: number;
     concurrency: number;
+    rounds: number;
 }
 
 /** Reads the environment knobs; every problem reported at once. */
@@ -50,8 +56,10 @@ function readKnobs(): Knobs {
     const sizesGiB = (process.env.BENCH_SIZES_GIB ?? "1,4").split(",").map((s) => Number(s.trim()));
     const files = Number(process.env.BENCH_FILES ?? "8");
     const concurrency = Number(process.env.BENCH_CONCURRENCY ?? "4");
+    const rounds = Number(process.env.BENCH_ROUNDS ?? "3");
     if (!Number.isInteger(files) || files < 2) problems.push(`BENCH_FILES must be an integer ≥ 2 (one 10 MiB shard that version 2 changes, and the others), got "${process.env.BENCH_FILES}"`);
     if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`BENCH_CONCURRENCY must be an integer ≥ 1, got "${process.env.BENCH_CONCURRENCY}"`);
+    if (!Number.isInteger(rounds) || rounds < 1) problems.push(`BENCH_ROUNDS must be an integer ≥ 1, got "${process.env.BENCH_ROUNDS}"`);
     for (const gib of sizesGiB) {
         if (!Number.isFinite(gib) || gib <= 0) problems.push(`BENCH_SIZES_GIB must be a comma-separated list of positive numbers, e.g. "1,4"; got "${process.env.BENCH_SIZES_GIB}"`);
         else if (Number.isInteger(files) && files >= 2 && gib * GiB - CHANGED_FILE_BYTES < (files - 1) * MIN_SHARD_BYTES) {
@@ -62,7 +70,7 @@ function readKnobs(): Knobs {
         console.error(`bench: invalid settings:\n  ${problems.join("\n  ")}`);
         process.exit(2);
     }
-    return { sizesGiB, files, concurrency };
+    return { sizesGiB, files, concurrency, rounds };
 }
 
 // ---- the model -------------------------------------------------------------------------------
@@ -126,6 +134,8 @@ interface PreparedImages {
     blobsDir: string;
     /** The one model layer version 2 adds. */
     changedLayer: { digest: string; size: number; file: string };
+    /** The floor's one blob: version 1's model layers concatenated. */
+    floorBlob: { digest: string; size: number; file: string };
 }
 
 /**
@@ -158,7 +168,9 @@ async function prepareImages(model: Model, work: string, registry: string, baseI
         v1: writeOciLayout(path.join(work, "layout-v1"), images.v1, "v1", blobsDir),
         v2: writeOciLayout(path.join(work, "layout-v2"), images.v2, "v2", blobsDir),
     };
-    return { images, layouts, blobsDir, changedLayer };
+    const floorFile = path.join(work, "floor.blob");
+    const floorBlob = { ...(await writeFloorBlob(floorFile, images.v1, blobsDir)), file: floorFile };
+    return { images, layouts, blobsDir, changedLayer, floorBlob };
 }
 
 async function writeStream(file: string, chunks: AsyncIterable<Buffer>): Promise<void> {
@@ -245,6 +257,11 @@ interface Row {
     /** Bytes the registry read from its sockets during the run. */
     received: number;
     maxRssMiB: number;
+    /** CPU seconds of the tool's process (undefined for modelship's push or digest part alone). */
+    cpuSeconds?: number;
+    /** CPU seconds the registry used during the run. */
+    registryCpuSeconds: number;
+    round: number;
     note?: string;
 }
 
@@ -254,14 +271,17 @@ interface Context {
     timeoutSeconds: number;
     rows: Row[];
     size: string;
+    round: number;
 }
 
-async function measure(ctx: Context, label: string, command: string[], cwd?: string): Promise<MeasuredRun & { received: number }> {
+async function measure(ctx: Context, label: string, command: string[], cwd?: string): Promise<MeasuredRun & { received: number; registryCpuSeconds: number }> {
     const before = ctx.registry.bytesRead();
+    const cpuBefore = ctx.registry.cpuSeconds();
     const run = await runMeasured(label, command, { cwd, timeoutSeconds: ctx.timeoutSeconds, scratchDir: ctx.work });
     const received = ctx.registry.bytesRead() - before;
-    console.log(`  ${label}: ${run.seconds.toFixed(2)} s, registry received ${formatBytes(received)}, peak RSS ${run.maxRssMiB.toFixed(0)} MiB`);
-    return { ...run, received };
+    const registryCpuSeconds = ctx.registry.cpuSeconds() - cpuBefore;
+    console.log(`  ${label}: ${run.seconds.toFixed(2)} s, registry received ${formatBytes(received)}, CPU ${run.cpuSeconds.toFixed(2)} s + registry ${registryCpuSeconds.toFixed(2)} s, peak RSS ${run.maxRssMiB.toFixed(0)} MiB`);
+    return { ...run, received, registryCpuSeconds };
 }
 
 function formatBytes(n: number): string {
@@ -289,7 +309,8 @@ interface SizeSetup {
 
 async function benchModelship(ctx: Context, s: SizeSetup): Promise<void> {
     const repository = `bench/modelship-${s.gib}g`;
-    const cacheDir = path.join(ctx.work, `modelship-cache-${s.gib}g`);
+    // A fresh stat cache each round: every round's first push reads every byte.
+    const cacheDir = path.join(ctx.work, `modelship-cache-${s.gib}g-${ctx.round}`);
     const run = async (label: string, caseName: CaseName, version: Version, payloadBytes?: number): Promise<RunResult> => {
         const opts: RunOptions = { modelDir: s.model.dir, baseImage: s.baseImage, registry: ctx.registry.host, repository, version, tag: version, cacheDir, concurrency: s.concurrency };
         const m = await measure(ctx, label, [process.execPath, s.modelshipJs, JSON.stringify(opts)]);
@@ -297,13 +318,13 @@ async function benchModelship(ctx: Context, s: SizeSetup): Promise<void> {
         await expectManifest("modelship", ctx.registry.host, repository, version, s.prepared.images[version].digest);
         if (r.digest !== s.prepared.images[version].digest) throw new Error(`modelship pushed ${r.digest}, the same tree composed in the bench gives ${s.prepared.images[version].digest}`);
         console.log(`    digest ${r.composeSeconds.toFixed(2)} s (${r.layersFromStatCache}/${r.layers} layers from the stat cache), push ${r.pushSeconds.toFixed(2)} s, ${formatBytes(r.bytesUploaded)} in ${r.blobsUploaded} blob(s), ${r.blobsMounted} mounted`);
-        const common = { size: ctx.size, case: caseName, tool: "modelship", received: m.received, maxRssMiB: m.maxRssMiB };
+        const common = { size: ctx.size, case: caseName, tool: "modelship", received: m.received, maxRssMiB: m.maxRssMiB, registryCpuSeconds: m.registryCpuSeconds, round: ctx.round };
         if (caseName === "unchanged") {
             const note = r.bytesUploaded === 0 ? "0 blob bytes sent" : `UNEXPECTED: ${r.bytesUploaded} blob bytes sent`;
             ctx.rows.push({ ...common, part: "digest", seconds: r.composeSeconds, note: `${note}; ${r.layersFromStatCache}/${r.layers} layers from the stat cache` });
-            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, note: "whole run: digest, HEADs, manifest PUT" });
+            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, cpuSeconds: m.cpuSeconds, note: "whole run: digest, HEADs, manifest PUT" });
         } else {
-            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, payloadBytes, note: `digest ${r.composeSeconds.toFixed(2)} s${caseName === "version 2" ? ` (${r.layersFromStatCache}/${r.layers} layers from the stat cache)` : " (cold, every byte read)"}` });
+            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, cpuSeconds: m.cpuSeconds, payloadBytes, note: `digest ${r.composeSeconds.toFixed(2)} s${caseName === "version 2" ? ` (${r.layersFromStatCache}/${r.layers} layers from the stat cache)` : " (cold, every byte read)"}` });
             ctx.rows.push({ ...common, part: "push", seconds: r.pushSeconds, payloadBytes, note: `${formatBytes(r.bytesUploaded)} of blobs sent` });
         }
         return r;
@@ -314,6 +335,7 @@ async function benchModelship(ctx: Context, s: SizeSetup): Promise<void> {
     setModelVersion(s.model, "v2");
     await run("modelship version 2", "version 2", "v2");
     await run("modelship unchanged tree", "unchanged", "v2");
+    fs.rmSync(cacheDir, { recursive: true, force: true });
 }
 
 async function benchPeer(ctx: Context, s: SizeSetup, tool: string, commandFor: (version: Version, repository: string) => { command: string[]; cwd?: string }, expectSameImage: boolean): Promise<void> {
@@ -324,7 +346,19 @@ async function benchPeer(ctx: Context, s: SizeSetup, tool: string, commandFor: (
         const { command, cwd } = commandFor(version, repository);
         const m = await measure(ctx, `${tool} ${version === "v1" ? "first push" : "version 2"}`, command, cwd);
         await expectManifest(tool, ctx.registry.host, repository, version, expectSameImage ? s.prepared.images[version].digest : undefined);
-        ctx.rows.push({ size: ctx.size, case: version === "v1" ? "first push" : "version 2", tool, part: "run", seconds: m.seconds, payloadBytes: version === "v1" ? s.model.bytes : undefined, received: m.received, maxRssMiB: m.maxRssMiB });
+        ctx.rows.push({
+            size: ctx.size,
+            case: version === "v1" ? "first push" : "version 2",
+            tool,
+            part: "run",
+            seconds: m.seconds,
+            cpuSeconds: m.cpuSeconds,
+            payloadBytes: version === "v1" ? s.model.bytes : undefined,
+            received: m.received,
+            maxRssMiB: m.maxRssMiB,
+            registryCpuSeconds: m.registryCpuSeconds,
+            round: ctx.round,
+        });
     }
 }
 
@@ -337,23 +371,30 @@ curl -sSf -o /dev/null -T "$4" -H "Content-Type: application/octet-stream" -H "E
 
 async function benchFloor(ctx: Context, s: SizeSetup): Promise<void> {
     const repository = `bench/curl-${s.gib}g`;
-    const floorFile = path.join(ctx.work, "floor.blob");
-    // Emptied first: the previous tool's copy of the model and the floor file never share the disk.
+    const floor = s.prepared.floorBlob;
     await ctx.registry.reset();
-    const floor = await writeFloorBlob(floorFile, s.prepared.images.v1, s.prepared.blobsDir);
-    // The layouts and layer tars are done with: only the changed layer's tar is still needed.
-    for (const dir of Object.values(s.prepared.layouts)) fs.rmSync(dir, { recursive: true, force: true });
-    for (const f of fs.readdirSync(s.prepared.blobsDir)) if (path.join(s.prepared.blobsDir, f) !== s.prepared.changedLayer.file) fs.rmSync(path.join(s.prepared.blobsDir, f));
     const cases = [
-        { case: "first push" as const, file: floorFile, digest: floor.digest, payloadBytes: s.model.bytes, note: `one ${formatBytes(floor.size)} blob: the model layers concatenated` },
+        { case: "first push" as const, file: floor.file, digest: floor.digest, payloadBytes: s.model.bytes, note: `one ${formatBytes(floor.size)} blob: the model layers concatenated` },
         { case: "version 2" as const, file: s.prepared.changedLayer.file, digest: s.prepared.changedLayer.digest, payloadBytes: undefined, note: `one ${formatBytes(s.prepared.changedLayer.size)} blob: the changed layer` },
     ];
     for (const c of cases) {
         const m = await measure(ctx, `curl floor ${c.case}`, ["sh", "-c", CURL_UPLOAD_SH, "sh", ctx.registry.host, repository, c.digest, c.file]);
         await expectBlob("curl", ctx.registry.host, repository, c.digest);
-        ctx.rows.push({ size: ctx.size, case: c.case, tool: "curl (floor)", part: "run", seconds: m.seconds, payloadBytes: c.payloadBytes, received: m.received, maxRssMiB: m.maxRssMiB, note: c.note });
+        ctx.rows.push({
+            size: ctx.size,
+            case: c.case,
+            tool: "curl (floor)",
+            part: "run",
+            seconds: m.seconds,
+            cpuSeconds: m.cpuSeconds,
+            payloadBytes: c.payloadBytes,
+            received: m.received,
+            maxRssMiB: m.maxRssMiB,
+            registryCpuSeconds: m.registryCpuSeconds,
+            round: ctx.round,
+            note: c.note,
+        });
     }
-    fs.rmSync(floorFile, { force: true });
 }
 
 /** bench/modelship-run.ts compiled to plain JS, so the measured process holds the engine and not the TypeScript compiler. */
@@ -372,27 +413,65 @@ function toolVersion(command: string[]): string {
 
 // ---- report ----------------------------------------------------------------------------------
 
-function markdownTable(rows: Row[]): string {
+/** One row per size, case, tool and part: the run of the median round, with the range over all rounds. */
+interface Summary extends Row {
+    min: number;
+    max: number;
+    rounds: number;
+}
+
+function summarize(rows: Row[]): Summary[] {
+    const groups = new Map<string, Row[]>();
+    for (const r of rows) {
+        const key = [r.size, r.case, r.tool, r.part].join("|");
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    return [...groups.values()].map((group) => {
+        const sorted = [...group].sort((a, b) => a.seconds - b.seconds);
+        return { ...sorted[Math.floor((sorted.length - 1) / 2)], min: sorted[0].seconds, max: sorted[sorted.length - 1].seconds, rounds: group.length };
+    });
+}
+
+function markdownTable(rows: Row[], cores: number): string {
+    const summaries = summarize(rows);
+    const rounds = Math.max(...summaries.map((r) => r.rounds));
     const lines = [
-        "| size | case | tool | s | MiB/s | registry received | peak RSS (MiB) | modelship ÷ tool | modelship push ÷ tool | tool ÷ floor | note |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+        `| size | case | tool | s (median of ${rounds}) | range s | MiB/s | registry received | CPU s (tool + registry) | CPU floor s | peak RSS (MiB) | modelship ÷ tool | modelship push ÷ tool | tool ÷ floor | note |`,
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ];
-    const sizes = [...new Set(rows.map((r) => r.size))];
+    const sizes = [...new Set(summaries.map((r) => r.size))];
     const cases: CaseName[] = ["first push", "version 2", "unchanged"];
-    const ordered = rows
+    const ordered = summaries
         .map((r, i) => ({ r, i }))
         .sort((a, b) => sizes.indexOf(a.r.size) - sizes.indexOf(b.r.size) || cases.indexOf(a.r.case) - cases.indexOf(b.r.case) || a.i - b.i)
         .map(({ r }) => r);
+    const secs = (n: number) => n.toFixed(n < 10 ? 3 : 2);
     for (const r of ordered) {
-        const group = rows.filter((o) => o.size === r.size && o.case === r.case);
+        const group = summaries.filter((o) => o.size === r.size && o.case === r.case);
         const ms = group.find((o) => o.tool === "modelship" && o.part === "run");
         const msPush = group.find((o) => o.tool === "modelship" && o.part === "push");
         const floor = group.find((o) => o.tool === "curl (floor)");
         const ratio = (a?: Row, b?: Row) => (a && b && r.case !== "unchanged" && r.part === "run" ? (a.seconds / b.seconds).toFixed(2) : "—");
         const label = r.tool === "modelship" && r.part !== "run" ? `modelship (${r.part} only)` : r.tool;
-        lines.push(
-            `| ${r.size} | ${r.case} | ${label} | ${r.seconds.toFixed(r.seconds < 10 ? 3 : 2)} | ${r.payloadBytes ? (r.payloadBytes / MiB / r.seconds).toFixed(0) : "—"} | ${formatBytes(r.received)} | ${r.maxRssMiB.toFixed(0)} | ${r.tool === "modelship" ? "—" : ratio(ms, r)} | ${r.tool === "modelship" ? "—" : ratio(msPush, r)} | ${r.part === "push" && floor ? (r.seconds / floor.seconds).toFixed(2) : ratio(r, floor)} | ${r.note ?? ""} |`,
-        );
+        const cpu = r.cpuSeconds === undefined ? "—" : `${r.cpuSeconds.toFixed(2)} + ${r.registryCpuSeconds.toFixed(2)}`;
+        const cpuFloor = r.cpuSeconds === undefined ? "—" : secs((r.cpuSeconds + r.registryCpuSeconds) / cores);
+        const cells = [
+            r.size,
+            r.case,
+            label,
+            secs(r.seconds),
+            r.rounds > 1 ? `${secs(r.min)}–${secs(r.max)}` : "—",
+            r.payloadBytes ? (r.payloadBytes / MiB / r.seconds).toFixed(0) : "—",
+            formatBytes(r.received),
+            cpu,
+            cpuFloor,
+            r.maxRssMiB.toFixed(0),
+            r.tool === "modelship" ? "—" : ratio(ms, r),
+            r.tool === "modelship" ? "—" : ratio(msPush, r),
+            r.part === "push" && floor ? (r.seconds / floor.seconds).toFixed(2) : ratio(r, floor),
+            r.note ?? "",
+        ];
+        lines.push(`| ${cells.join(" | ")} |`);
     }
     return lines.join("\n");
 }
@@ -423,38 +502,57 @@ async function main(): Promise<void> {
         for (const gib of knobs.sizesGiB) {
             const shardBytes = Math.round(gib * GiB);
             const size = `${gib} GiB`;
-            const ctx: Context = { registry, work, rows, size, timeoutSeconds: Math.ceil(300 + 600 * gib) };
+            const ctx: Context = { registry, work, rows, size, round: 0, timeoutSeconds: Math.ceil(300 + 600 * gib) };
             console.log(`\n== ${size}: ${knobs.files} shards of random bytes (one of 10 MiB) + config.json`);
             const model = generateModel(path.join(work, "model"), shardBytes, knobs.files);
             console.log(`== ${size}: layer tars and OCI layouts of versions 1 and 2 (untimed)`);
             await freshRegistry(registry, baseImage); // the previous size's last tool left it emptied of the base
             const prepared = await prepareImages(model, work, registry.host, baseImage);
             const setup: SizeSetup = { gib, model, prepared, baseImage, modelshipJs, concurrency: knobs.concurrency };
-            await benchModelship(ctx, setup);
-            await benchPeer(
-                ctx,
-                setup,
-                "skopeo",
-                (version, repository) => ({ command: [tools.skopeo, "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", `oci:${prepared.layouts[version]}:${version}`, `docker://${registry!.host}/${repository}:${version}`] }),
-                true,
-            );
-            await benchPeer(ctx, setup, "crane", (version, repository) => ({ command: [tools.crane, "push", "--insecure", prepared.layouts[version], `${registry!.host}/${repository}:${version}`] }), true);
-            await benchPeer(
-                ctx,
-                setup,
-                "oras",
-                (version, repository) => ({ command: [tools.oras, "push", "--plain-http", "--concurrency", String(knobs.concurrency), `${registry!.host}/${repository}:${version}`, ...model.files], cwd: model.dir }),
-                false,
-            );
-            await benchFloor(ctx, setup);
-            for (const p of [model.dir, prepared.blobsDir, path.join(work, "prepare-cache")]) fs.rmSync(p, { recursive: true, force: true });
+            const host = registry.host;
+            const contenders: Array<{ name: string; run: (ctx: Context) => Promise<void> }> = [
+                { name: "modelship", run: (c) => benchModelship(c, setup) },
+                {
+                    name: "skopeo",
+                    run: (c) =>
+                        benchPeer(
+                            c,
+                            setup,
+                            "skopeo",
+                            (version, repository) => ({ command: [tools.skopeo, "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", `oci:${prepared.layouts[version]}:${version}`, `docker://${host}/${repository}:${version}`] }),
+                            true,
+                        ),
+                },
+                { name: "crane", run: (c) => benchPeer(c, setup, "crane", (version, repository) => ({ command: [tools.crane, "push", "--insecure", prepared.layouts[version], `${host}/${repository}:${version}`] }), true) },
+                {
+                    name: "oras",
+                    run: (c) =>
+                        benchPeer(
+                            c,
+                            setup,
+                            "oras",
+                            (version, repository) => ({ command: [tools.oras, "push", "--plain-http", "--concurrency", String(knobs.concurrency), `${host}/${repository}:${version}`, ...model.files], cwd: model.dir }),
+                            false,
+                        ),
+                },
+                { name: "curl (floor)", run: (c) => benchFloor(c, setup) },
+            ];
+            for (let round = 1; round <= knobs.rounds; round++) {
+                const order = contenders.map((_, i) => contenders[(i + round - 1) % contenders.length]);
+                console.log(`-- ${size}, round ${round}/${knobs.rounds}: ${order.map((c) => c.name).join(", ")}`);
+                for (const contender of order) await contender.run({ ...ctx, round });
+            }
+            for (const p of [model.dir, prepared.blobsDir, prepared.floorBlob.file, ...Object.values(prepared.layouts), path.join(work, "prepare-cache")]) fs.rmSync(p, { recursive: true, force: true });
         }
-        console.log(`\n## Push benchmark (${knobs.files} shards + config.json per model, concurrency ${knobs.concurrency})\n`);
-        console.log(markdownTable(rows));
+        const cores = os.cpus().length;
+        console.log(`\n## Push benchmark (${knobs.files} shards + config.json per model, concurrency ${knobs.concurrency}, ${knobs.rounds} round(s), ${cores} cores)\n`);
+        console.log(markdownTable(rows, cores));
         console.log(
             [
                 "",
-                "- modelship ÷ tool: modelship's whole run (process start to exit, digests included) over the tool's; below 1 means modelship was faster. modelship push ÷ tool: its push phase only (digests already known, as they are in the OCI layout skopeo and crane read).",
+                "- modelship ÷ tool: modelship's whole run (process start to exit, digests included) over the tool's; below 1 means modelship was faster. modelship push ÷ tool: its push phase only (digests already known, as they are in the OCI layout skopeo and crane read, and as they are at `pulumi up` after the preview computed them).",
+                `- s: the median round's wall time; range: the fastest and slowest round. Each round runs every tool once, the order rotated by one each round.`,
+                `- CPU s: user + system seconds of the tool's process, and of the registry during the same run. CPU floor: their sum over the ${cores} cores, the least wall time the run could take with the registry on the same machine.`,
                 "- tool ÷ floor: over one curl upload of the same bytes as a single blob (first push: the model layers concatenated; version 2: the changed layer).",
                 "- registry received: bytes the registry read from its sockets during the run (/proc/<pid>/io rchar), headers included.",
                 noop.rssSource === "gnu-time"

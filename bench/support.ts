@@ -1,6 +1,7 @@
 // What `npm run bench` needs around the tools it compares: finding the tools, a local registry
 // (Debian's docker-registry, distribution 2.8) whose storage can be emptied between tools, the
-// bytes that registry received, and a runner that gives each tool's wall time and peak RSS.
+// bytes and CPU time that registry spent, and a runner that gives each tool's wall time, CPU time
+// and peak RSS.
 // Nothing here comes from test/: the bench must run without the test tree.
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -48,6 +49,8 @@ export interface BenchRegistry {
      * after each reset.
      */
     bytesRead(): number;
+    /** CPU seconds (user + system) the registry process has used so far; counts from 0 after each reset. */
+    cpuSeconds(): number;
     /** Stops the registry and deletes its storage and config. */
     stop(): Promise<void>;
 }
@@ -121,11 +124,25 @@ export async function startRegistry(workDir: string): Promise<BenchRegistry> {
             if (rchar === undefined) throw new Error(`no rchar in /proc/${child.pid}/io`);
             return Number(rchar);
         },
+        cpuSeconds() {
+            if (!child?.pid) throw new Error("docker-registry is not running");
+            return processCpuSeconds(child.pid);
+        },
         async stop() {
             await kill();
             fs.rmSync(workDir, { recursive: true, force: true });
         },
     };
+}
+
+let clockTicks: number | undefined;
+/** utime + stime of a running process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
+function processCpuSeconds(pid: number): number {
+    clockTicks ??= Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 function tail(file: string): string {
@@ -141,6 +158,8 @@ const answers = (port: number): Promise<boolean> => answers200(port, "/v2/");
 export interface MeasuredRun {
     /** Wall time of the command alone (the wrapper's own start-up is not included). */
     seconds: number;
+    /** CPU seconds (user + system) of the command and of anything it waited for. */
+    cpuSeconds: number;
     /** Peak RSS of the command (and of anything it waited for). */
     maxRssMiB: number;
     /** How the peak RSS was read: GNU time's %M, or getrusage in the wrapper (floored at the wrapper's own size). */
@@ -160,17 +179,19 @@ export const GNU_TIME = "/usr/bin/time";
 const MEASURE_PY = `
 import json, os, resource, subprocess, sys, time
 out, err, rss_file, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-timer = ["${GNU_TIME}", "-q", "-f", "%M", "-o", rss_file] if os.access("${GNU_TIME}", os.X_OK) else []
+timer = ["${GNU_TIME}", "-q", "-f", "%M %U %S", "-o", rss_file] if os.access("${GNU_TIME}", os.X_OK) else []
 with open(out, "wb") as o, open(err, "wb") as e:
     t0 = time.monotonic()
     rc = subprocess.run(timer + cmd, stdin=subprocess.DEVNULL, stdout=o, stderr=e).returncode
     seconds = time.monotonic() - t0
 if timer:
     with open(rss_file) as f:
-        rss, source = int(f.read().split()[-1]), "gnu-time"
+        rss, user, system = f.read().split()[-3:]
+    rss, cpu, source = int(rss), float(user) + float(system), "gnu-time"
 else:
-    rss, source = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "rusage"
-print(json.dumps({"rc": rc, "seconds": seconds, "maxRssKiB": rss, "rssSource": source}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss, cpu, source = usage.ru_maxrss, usage.ru_utime + usage.ru_stime, "rusage"
+print(json.dumps({"rc": rc, "seconds": seconds, "cpuSeconds": cpu, "maxRssKiB": rss, "rssSource": source}))
 `;
 
 /**
@@ -203,9 +224,9 @@ export async function runMeasured(label: string, command: string[], opts: { cwd?
     readAndRemove(rssFile);
     if (timedOut) throw new Error(`${label}: still running after ${opts.timeoutSeconds} s, killed`);
     if (code !== 0) throw new Error(`${label}: measuring wrapper failed (${code}): ${wrapperErr}`);
-    const r = JSON.parse(report) as { rc: number; seconds: number; maxRssKiB: number; rssSource: MeasuredRun["rssSource"] };
+    const r = JSON.parse(report) as { rc: number; seconds: number; cpuSeconds: number; maxRssKiB: number; rssSource: MeasuredRun["rssSource"] };
     if (r.rc !== 0) throw new Error(`${label} exited with ${r.rc}: ${(stderr || stdout).slice(-3000)}`);
-    return { seconds: r.seconds, maxRssMiB: r.maxRssKiB / 1024, rssSource: r.rssSource, stdout, stderr };
+    return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, maxRssMiB: r.maxRssKiB / 1024, rssSource: r.rssSource, stdout, stderr };
 }
 
 function readAndRemove(file: string): string {

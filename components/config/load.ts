@@ -3,13 +3,23 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { isPlainObject } from "../lib/plain-object";
 import { keyRefKind, StackConfig } from "./schema";
 import { modelDirProblems } from "./model-dirs";
 import { closestKey, ConfigProblem, formatConfigProblems, validateStackConfig } from "./validate";
 
-// `isConfigSecret` exists in the JS runtime but not in the published .d.ts.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean; getConfig(key: string): string | undefined };
+/**
+ * Whether `key` holds a secret (set with `pulumi config set --secret`). The SDK's `runtime` exports
+ * `isConfigSecret` but marks it internal, so its .d.ts omits it; modelship needs it to refuse a
+ * password stored in plaintext. If an SDK upgrade drops it, this fails loudly instead of guessing.
+ */
+function isConfigSecret(key: string): boolean {
+    const fn = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    if (typeof fn !== "function") {
+        throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret, which modelship uses to check that secret keys are encrypted: install the @pulumi/pulumi version pinned in package-lock.json (npm ci)");
+    }
+    return fn(key);
+}
 
 export const configNamespace = "modelship";
 /** The object-valued keys validated by the schema. */
@@ -95,14 +105,14 @@ function readRaw(cfg: pulumi.Config, projectDir: string): RawRead {
     const present = { registryPassword: false, signingKeyPassword: false, mlflowToken: false };
     for (const key of secretKeys) {
         const fullKey = `${configNamespace}:${key}`;
-        const value = runtimeConfig.getConfig(fullKey);
+        const value = pulumi.runtime.getConfig(fullKey);
         // Pulumi.yaml declares these with an empty default (a secret key cannot carry a default), so
         // an empty value means "not set".
         if (value === undefined || value === "") {
             continue;
         }
         present[key] = true;
-        if (!runtimeConfig.isConfigSecret(fullKey)) {
+        if (!isConfigSecret(fullKey)) {
             problems.push({
                 path: key,
                 message: `${key} is stored in plaintext: re-set it with \`pulumi config set --secret ${fullKey}\` so it stays encrypted`,
@@ -117,10 +127,10 @@ function readRaw(cfg: pulumi.Config, projectDir: string): RawRead {
 /** Turns `signing.publicKey` given as a path into PEM text, and checks a file signing key exists. */
 function resolveSigningFiles(raw: Record<string, unknown>, projectDir: string): ConfigProblem[] {
     const signing = raw.signing;
-    if (typeof signing !== "object" || signing === null || Array.isArray(signing)) {
+    if (!isPlainObject(signing)) {
         return [];
     }
-    const s = { ...(signing as Record<string, unknown>) };
+    const s = { ...signing };
     raw.signing = s;
     const problems: ConfigProblem[] = [];
     if (typeof s.publicKey === "string" && s.publicKey !== "" && !s.publicKey.includes("-----BEGIN")) {
@@ -176,6 +186,6 @@ export function loadStackConfig(opts: LoadStackConfigOptions = {}): LoadedStackC
  * message. Undefined when not set.
  */
 export function readMlflowToken(): string | undefined {
-    const value = runtimeConfig.getConfig(`${configNamespace}:mlflowToken`);
+    const value = pulumi.runtime.getConfig(`${configNamespace}:mlflowToken`);
     return value === undefined || value === "" ? undefined : value;
 }

@@ -1,11 +1,11 @@
 // `modelship:mlflow`: where models named by `models[].modelSource` (`models:/iris@champion`) are
 // resolved. Pure: no Pulumi imports. The token is the secret `modelship:mlflowToken`, never here.
 import { z } from "zod";
+import { isPlainObject } from "../lib/plain-object";
 import { isLoopbackHost } from "../oci/reference";
 import { modelSourceExample, modelSourceProblem } from "../mlflow/resolve";
 
 type Loose = Record<string, unknown>;
-const isLoose = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export interface MlflowConfigIssue {
     path: (string | number)[];
@@ -47,7 +47,7 @@ export const mlflowSchema = z
 export type MlflowConfig = z.infer<typeof mlflowSchema>;
 
 /** An empty map means "not configured": Pulumi.yaml declares `mlflow` with the default `{}` (a declared key without one is required in every stack). */
-const isUnset = (v: unknown): boolean => v === undefined || (isLoose(v) && Object.keys(v).length === 0);
+const isUnset = (v: unknown): boolean => v === undefined || (isPlainObject(v) && Object.keys(v).length === 0);
 
 /** The `mlflow` key of the stack config: absent or `{}` is no MLflow. */
 export const mlflowSection = z.preprocess((v) => (isUnset(v) ? undefined : v), mlflowSchema.optional());
@@ -60,7 +60,7 @@ export const modelSourceField = () =>
 
 /** Does a (loose) model or its canary use `modelSource`? */
 export function usesModelSource(m: unknown): boolean {
-    return isLoose(m) && (m.modelSource !== undefined || (isLoose(m.canary) && m.canary.modelSource !== undefined));
+    return isPlainObject(m) && (m.modelSource !== undefined || (isPlainObject(m.canary) && m.canary.modelSource !== undefined));
 }
 
 /** Exactly one of `modelDir` and `modelSource`, for a model (`where` = []) or its canary (`["canary"]`). */

@@ -4,7 +4,8 @@
 // are invalid, and reports every problem at once.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigProblem, formatPath, isRecord } from "./validate";
+import { isPlainObject } from "../lib/plain-object";
+import { ConfigProblem, formatPath } from "./validate";
 
 /** `p` with symlinks resolved as far as it exists (so a link out of the project counts as outside). */
 function realPathOf(p: string): string {
@@ -78,12 +79,12 @@ export function modelDirProblems(models: unknown, projectDir: string): ConfigPro
     }
     const problems: ConfigProblem[] = [];
     models.forEach((m, i) => {
-        if (!isRecord(m)) {
+        if (!isPlainObject(m)) {
             return;
         }
         const allowOutside = m.allowOutsideProject === true ? undefined : formatPath(["models", i, "allowOutsideProject"]);
         const dirs: [(string | number)[], unknown][] = [[["models", i, "modelDir"], m.modelDir]];
-        if (isRecord(m.canary)) {
+        if (isPlainObject(m.canary)) {
             dirs.push([["models", i, "canary", "modelDir"], m.canary.modelDir]);
         }
         for (const [where, dir] of dirs) {

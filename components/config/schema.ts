@@ -6,6 +6,7 @@
 // Messages written here omit the path: the formatter prefixes it ("models[1].baseImage must be ...").
 import { z } from "zod";
 // Plain HTTP without `insecure` is allowed exactly where the registry client allows it.
+import { isPlainObject } from "../lib/plain-object";
 import { isLoopbackHost, parseImageReference } from "../oci/reference";
 import { DEFAULT_CONCURRENCY } from "../oci/remote";
 import { promotionSchema } from "./promotion-schema";
@@ -118,10 +119,6 @@ export interface ConfigIssue {
 
 type Loose = Record<string, unknown>;
 
-function isLoose(v: unknown): v is Loose {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function addIssues(ctx: z.RefinementCtx, issues: ConfigIssue[]): void {
     for (const issue of issues) {
         ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
@@ -171,7 +168,7 @@ export function signingIssues(sig: Loose): ConfigIssue[] {
 
 export function modelIssues(m: Loose): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
-    const canary = isLoose(m.canary) ? m.canary : undefined;
+    const canary = isPlainObject(m.canary) ? m.canary : undefined;
     if (canary && typeof m.version === "string" && canary.version === m.version) {
         issues.push({ path: ["canary", "version"], message: `must differ from the stable version "${m.version}": give the candidate its own version, e.g. "v2"` });
     }
@@ -190,13 +187,13 @@ export function modelIssues(m: Loose): ConfigIssue[] {
  * (pull Secrets, Argo CD credentials, Kyverno's registry Secret) or Argo CD (its redis password).
  */
 export function renderIssues(kubernetes: unknown, registry: unknown, platform: unknown): ConfigIssue[] {
-    const dir = isLoose(kubernetes) ? kubernetes.renderYamlToDirectory : undefined;
+    const dir = isPlainObject(kubernetes) ? kubernetes.renderYamlToDirectory : undefined;
     if (typeof dir !== "string" || dir === "") return [];
     const reasons: string[] = [];
-    if (isLoose(registry) && typeof registry.username === "string" && registry.username !== "") {
+    if (isPlainObject(registry) && typeof registry.username === "string" && registry.username !== "") {
         reasons.push("registry.username is set (pull Secrets and registry credentials for Argo CD and Kyverno)");
     }
-    const argocd = isLoose(platform) && isLoose(platform.argocd) ? platform.argocd : {};
+    const argocd = isPlainObject(platform) && isPlainObject(platform.argocd) ? platform.argocd : {};
     if (argocd.enabled !== false) {
         reasons.push("platform.argocd is enabled (its redis password)");
     }
@@ -224,13 +221,13 @@ export function emptyModelsIssues(models: unknown, allowEmptyModels: unknown): C
 
 /** Every model (stable and canary share the provenance) sets each field `signing.requiredProvenance` names. */
 export function requiredProvenanceIssues(signing: unknown, models: unknown): ConfigIssue[] {
-    if (!isLoose(signing) || signing.enabled === false || signing.attestProvenance === false || !Array.isArray(signing.requiredProvenance)) return [];
+    if (!isPlainObject(signing) || signing.enabled === false || signing.attestProvenance === false || !Array.isArray(signing.requiredProvenance)) return [];
     const required = signing.requiredProvenance.filter((f): f is string => typeof f === "string");
     const issues: ConfigIssue[] = [];
     (Array.isArray(models) ? models : []).forEach((m, i) => {
-        const provenance = isLoose(m) && isLoose(m.provenance) ? m.provenance : {};
+        const provenance = isPlainObject(m) && isPlainObject(m.provenance) ? m.provenance : {};
         // An MLflow model takes its provenance from its run: checked once resolved (config/model-sources.ts).
-        if (isLoose(m) && m.modelSource !== undefined) return;
+        if (isPlainObject(m) && m.modelSource !== undefined) return;
         for (const field of required) {
             if (typeof provenance[field] !== "string" || provenance[field] === "") {
                 issues.push({
@@ -248,7 +245,7 @@ export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
     const list = Array.isArray(models) ? models : [];
     const firstIndexByName = new Map<string, number>();
     list.forEach((m, i) => {
-        const name = isLoose(m) && typeof m.name === "string" ? m.name : undefined;
+        const name = isPlainObject(m) && typeof m.name === "string" ? m.name : undefined;
         if (name === undefined) {
             return;
         }
@@ -262,19 +259,19 @@ export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
             });
         }
     });
-    const argocdChart = isLoose(platform) && isLoose(platform.argocd) && isLoose(platform.argocd.chart) ? platform.argocd.chart : undefined;
+    const argocdChart = isPlainObject(platform) && isPlainObject(platform.argocd) && isPlainObject(platform.argocd.chart) ? platform.argocd.chart : undefined;
     if (argocdChart && argocdChart.name === "argo-cd" && typeof argocdChart.version === "string" && parseVersion(argocdChart.version) && !versionAtLeast(argocdChart.version, "8.3.0")) {
         issues.push({
             path: ["platform", "argocd", "chart", "version"],
             message: `"${argocdChart.version}" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)`,
         });
     }
-    const kserve = isLoose(platform) && isLoose(platform.kserve) ? platform.kserve : {};
+    const kserve = isPlainObject(platform) && isPlainObject(platform.kserve) ? platform.kserve : {};
     const mode = kserve.deploymentMode ?? "Knative";
     const version = kserve.version ?? "v0.20.0";
     if (mode === "Standard" && typeof version === "string" && parseVersion(version) && !versionAtLeast(version, "v0.20.0")) {
         list.forEach((m, i) => {
-            if (isLoose(m) && m.canary !== undefined) {
+            if (isPlainObject(m) && m.canary !== undefined) {
                 issues.push({
                     path: ["models", i, "canary"],
                     message: `needs KServe v0.20.0 or later in Standard mode (spec.canary), but platform.kserve.version is "${version}": set platform.kserve.version to "v0.20.0", use deploymentMode "Knative", or remove the canary`,

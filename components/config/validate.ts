@@ -1,6 +1,7 @@
 // Turns the zod schema's issues into problems a person can act on: one per problem, every problem at
 // once, each with its path ("models[1].baseImage") and the fix. Pure: no Pulumi imports.
 import { z } from "zod";
+import { isPlainObject } from "../lib/plain-object";
 import { mlflowRequiredIssues } from "./mlflow-schema";
 import { ConfigIssue, emptyModelsIssues, modelIssues, registryIssues, renderIssues, SecretPresence, signingIssues, StackConfig, stackConfigSchema, stackIssues } from "./schema";
 
@@ -191,13 +192,9 @@ function issuesToProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] 
     return out;
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function secretProblems(raw: Record<string, unknown>, secrets: SecretPresence): ConfigProblem[] {
     const out: ConfigProblem[] = [];
-    const registry = isRecord(raw.registry) ? raw.registry : undefined;
+    const registry = isPlainObject(raw.registry) ? raw.registry : undefined;
     const username = registry && typeof registry.username === "string" && registry.username !== "" ? registry.username : undefined;
     if (username !== undefined && !secrets.registryPassword) {
         out.push(
@@ -219,7 +216,7 @@ function secretProblems(raw: Record<string, unknown>, secrets: SecretPresence): 
  * problem found, each with its path and the fix.
  */
 export function validateStackConfig(raw: unknown, secrets: SecretPresence): StackConfigValidation {
-    if (!isRecord(raw)) {
+    if (!isPlainObject(raw)) {
         return { ok: false, problems: [problem([], `must be an object with platform, registry, signing and models, got ${describeValue(raw)}`)] };
     }
     const problems: ConfigProblem[] = [];
@@ -243,15 +240,15 @@ export function validateStackConfig(raw: unknown, secrets: SecretPresence): Stac
 function rawCrossFieldIssues(raw: Record<string, unknown>): ConfigIssue[] {
     const under = (prefix: (string | number)[], issues: ConfigIssue[]) => issues.map((i) => ({ path: [...prefix, ...i.path], message: i.message }));
     const out: ConfigIssue[] = [];
-    if (isRecord(raw.registry)) {
+    if (isPlainObject(raw.registry)) {
         out.push(...under(["registry"], registryIssues(raw.registry)));
     }
-    if (raw.signing === undefined || isRecord(raw.signing)) {
+    if (raw.signing === undefined || isPlainObject(raw.signing)) {
         out.push(...under(["signing"], signingIssues(raw.signing ?? {})));
     }
     if (Array.isArray(raw.models)) {
         raw.models.forEach((m, i) => {
-            if (isRecord(m)) {
+            if (isPlainObject(m)) {
                 out.push(...under(["models", i], modelIssues(m)));
             }
         });

@@ -70,7 +70,7 @@ export class RegistryClient {
 
     /** Streams a blob (copying between registries); the consumer verifies the digest. */
     async *streamBlob(repository: string, digest: string): AsyncGenerator<Buffer> {
-        const res: http.IncomingMessage = await this.transport.stream({ url: `/v2/${repository}/blobs/${digest}`, repository, ok: [200], operation: `GET of blob ${digest}` });
+        const res: http.IncomingMessage = await this.transport.stream({ url: `/v2/${repository}/blobs/${digest}`, repository, operation: `GET of blob ${digest}` });
         for await (const chunk of res) yield chunk as Buffer;
     }
 

@@ -71,6 +71,10 @@ export interface TransportResponse {
     body: Buffer;
 }
 
+/** One attempt's answer: buffered, or (a streamed GET's 200) with the response still open. */
+type Answer = TransportResponse & { open?: http.IncomingMessage };
+const NO_BODY = Buffer.alloc(0);
+
 /** The streamed body itself failed (a file changed, a digest mismatch): not the registry's doing, never retried. */
 export class BodySourceError extends Error {
     constructor(readonly cause: unknown) {
@@ -154,15 +158,35 @@ export class Transport {
     }
 
     /** Sends a request, following redirects (GET/HEAD), answering one auth challenge, retrying what is worth it. */
-    async request(req: TransportRequest): Promise<TransportResponse> {
+    request(req: TransportRequest): Promise<TransportResponse> {
+        return this.withRetries(req, () => this.sendFollowingRedirects(req));
+    }
+
+    /** A GET whose body is streamed to the caller (large blobs); auth, redirects and retries as for `request`. */
+    async stream(req: Omit<TransportRequest, "body" | "method" | "ok">): Promise<http.IncomingMessage> {
+        const get: TransportRequest = { ...req, method: "GET", ok: [200] };
+        const answer = await this.withRetries(get, async () => {
+            const res = await this.openFollowingRedirects(get);
+            if (res.statusCode === 200) return { status: 200, headers: res.headers, body: NO_BODY, open: res };
+            return { status: res.statusCode ?? 0, headers: res.headers, body: await readAll(res) };
+        });
+        return answer.open!;
+    }
+
+    /**
+     * The attempt loop of every request: `send` makes one attempt; network failures, 5xx, 429 and
+     * 408 are retried with backoff (honouring Retry-After) within the time budget, one auth
+     * challenge is answered, anything else becomes a RegistryError. A streamed body is never re-sent.
+     */
+    private async withRetries(req: TransportRequest, send: () => Promise<Answer>): Promise<Answer> {
         const streamed = req.body !== undefined && !Buffer.isBuffer(req.body);
         const retry = req.retry !== false && !streamed;
         const started = Date.now();
         let authAnswered = false;
         for (let attempt = 1; ; attempt++) {
-            let res: TransportResponse;
+            let res: Answer;
             try {
-                res = await this.sendFollowingRedirects(req);
+                res = await send();
             } catch (err) {
                 if (err instanceof RegistryError) throw err;
                 if (err instanceof BodySourceError) throw err.cause;
@@ -197,39 +221,6 @@ export class Transport {
                 continue;
             }
             throw this.statusError(res, req, attempt);
-        }
-    }
-
-    /** A GET whose body is streamed to the caller (large blobs); auth, redirects and connection retries apply. */
-    async stream(req: Omit<TransportRequest, "body" | "method">): Promise<http.IncomingMessage> {
-        const full: TransportRequest = { ...req, method: "GET" };
-        const started = Date.now();
-        let authAnswered = false;
-        for (let attempt = 1; ; attempt++) {
-            let res: http.IncomingMessage;
-            try {
-                res = await this.openFollowingRedirects(full);
-            } catch (err) {
-                if (err instanceof RegistryError) throw err;
-                const failure = this.networkError(err, full, attempt, started);
-                if (!isRetryableNetworkError(err)) throw failure;
-                await this.waitBeforeRetry(full, attempt, started, (err as NodeJS.ErrnoException).code ?? "", undefined, failure);
-                continue;
-            }
-            if (res.statusCode === 200) return res;
-            const body = await readAll(res);
-            const buffered = { status: res.statusCode ?? 0, headers: res.headers, body };
-            if (buffered.status === 401 && !authAnswered) {
-                authAnswered = true;
-                await this.answerChallenge(buffered, full, attempt);
-                attempt--;
-                continue;
-            }
-            if (buffered.status >= 500 || buffered.status === 429) {
-                await this.waitBeforeRetry(full, attempt, started, `HTTP ${buffered.status}`, retryAfterMs(res.headers["retry-after"]), this.statusError(buffered, full, attempt));
-                continue;
-            }
-            throw this.statusError(buffered, full, attempt);
         }
     }
 

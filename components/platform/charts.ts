@@ -1,5 +1,6 @@
 // Pure helpers shared by the platform pieces: Helm chart coordinates and value merging.
 import type { ChartRef } from "../config/schema";
+import { isPlainObject } from "../lib/plain-object";
 
 /** The `chart`/`version`/`repositoryOpts` inputs of a `helm.v4.Chart` for a pinned chart reference. */
 export interface ChartSource {
@@ -20,10 +21,6 @@ export function chartSource(ref: ChartRef): ChartSource {
 }
 
 export type Values = Record<string, unknown>;
-
-function isPlainObject(v: unknown): v is Values {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Deep merge for Helm values: maps merge key by key, anything else (lists included, as Helm does)

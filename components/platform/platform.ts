@@ -46,7 +46,7 @@ export interface PlatformResources {
 /** Declares the platform's resources as children of `parent`, named `${name}-<piece>`. */
 export function declarePlatform(parent: pulumi.Resource, name: string, args: PlatformArgs): PlatformResources {
     const { platform, registry, signing } = args;
-    const opts = <T extends pulumi.ResourceOptions>(extra: T = {} as T): T => pulumi.mergeOptions({ parent }, extra) as T;
+    const opts = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...extra, parent });
     const namespace = (piece: string, ns: string) =>
         new k8s.core.v1.Namespace(`${name}-${piece}-namespace`, { metadata: { name: ns } }, opts());
     const ready: pulumi.Resource[] = [];

@@ -2,7 +2,6 @@
 // Argo CD syncs. The objects are inputs of the push resource (`manifests`), so `pulumi preview` and
 // the policy pack see exactly what Argo CD will apply, and the digest is computed while the program
 // runs (known at preview).
-import { DEFAULT_CONCURRENCY } from "../oci/remote";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryConfig } from "../config/schema";
 import { composeManifestBundle } from "../oci";
@@ -10,6 +9,7 @@ import type { BundleAnnotations, ComposeManifestBundleOptions } from "../oci";
 import type { KubernetesObject } from "./inference-service";
 import { renderManifestFiles } from "./manifest-files";
 import { OciArtifact } from "./oci-artifact";
+import { pushConnectionInputs } from "./registry-connection";
 
 export type ManifestBundleComposer = (
     opts: ComposeManifestBundleOptions,
@@ -61,10 +61,7 @@ export class ManifestBundle extends pulumi.ComponentResource {
                 ...(args.tag ? { tag: args.tag } : {}),
                 manifests,
                 ...(args.annotations ? { annotations: definedOnly(args.annotations) } : {}),
-                ...(registry.username ? { username: registry.username, password: args.registryPassword } : {}),
-                plainHttp: registry.plainHttp,
-                insecure: registry.insecure,
-                ...uploadTuning(registry),
+                ...pushConnectionInputs(registry, args.registryPassword),
                 ...(args.configPath ? { configPath: args.configPath } : {}),
             },
             { parent: this },
@@ -75,14 +72,6 @@ export class ManifestBundle extends pulumi.ComponentResource {
         this.files = composed.apply((c) => c.files);
         this.registerOutputs({ reference: this.reference, digest: this.digest, repository: this.repository, files: this.files });
     }
-}
-
-/** The registry's upload settings as push inputs (absent when default, so older stacks see no diff). */
-export function uploadTuning(registry: RegistryConfig): { concurrency?: number; chunkSize?: number } {
-    return {
-        ...(registry.concurrency !== undefined && registry.concurrency !== DEFAULT_CONCURRENCY ? { concurrency: registry.concurrency } : {}),
-        ...(registry.chunkSizeMiB ? { chunkSize: registry.chunkSizeMiB * 1024 * 1024 } : {}),
-    };
 }
 
 function definedOnly(a: BundleAnnotations): Record<string, string> {

@@ -11,8 +11,8 @@ import * as docker from "@pulumi/docker";
 import type { ProvenanceConfig, RegistryConfig, SigningConfig } from "../config/schema";
 import { composeModelImage } from "../oci";
 import type { ComposeModelImageOptions } from "../oci";
-import { uploadTuning } from "./manifest-bundle";
 import { OciArtifact } from "./oci-artifact";
+import { pushConnectionInputs, registryConnection } from "./registry-connection";
 import { explainRegistryError } from "./registry-hints";
 
 /** What the component needs from the composer (the OCI engine's `composeModelImage`; tests inject a fake). */
@@ -109,11 +109,7 @@ function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: Mod
             baseImage: args.baseImage,
             registry: registry.host,
             repository: args.repository,
-            connection: {
-                ...(registry.username ? { username: registry.username, password } : {}),
-                plainHttp: registry.plainHttp,
-                insecure: registry.insecure,
-            },
+            connection: registryConnection(registry, password),
             provenance,
             fileDigests: args.fileDigests,
         }).catch((err: unknown) => {
@@ -142,10 +138,7 @@ function declareDaemonlessImage(parent: pulumi.Resource, name: string, args: Mod
             baseImage: args.baseImage,
             provenance,
             signing: { enabled: args.signing.enabled, transparencyLog: args.signing.transparencyLog, signatureFormat: args.signing.signatureFormat },
-            ...(registry.username ? { username: registry.username, password: args.registryPassword } : {}),
-            plainHttp: registry.plainHttp,
-            insecure: registry.insecure,
-            ...uploadTuning(registry),
+            ...pushConnectionInputs(registry, args.registryPassword),
             ...(args.configPath ? { configPath: args.configPath } : {}),
         },
         { parent },

@@ -6,6 +6,7 @@ import type { StackConfig } from "../config/schema";
 import { fetchBaseImage } from "../oci/base-image";
 import { defaultCacheDir } from "../oci/disk-cache";
 import { parseImageReference } from "../oci/reference";
+import { registryConnection } from "./registry-connection";
 import { explainRegistryError } from "./registry-hints";
 
 /** One problem per base image that cannot be read, each naming the model's config path and the fix. */
@@ -18,10 +19,9 @@ export async function baseImageProblems(config: StackConfig, registryPassword?: 
         if (!checked.has(model.baseImage)) {
             const ref = parseImageReference(model.baseImage);
             const sameRegistry = ref.registry === parseImageReference(`${config.registry.host}/x`).registry;
+            // The stack's registry settings apply to base images in that registry only.
             const connection = {
-                plainHttp: sameRegistry ? config.registry.plainHttp : false,
-                insecure: sameRegistry ? config.registry.insecure : false,
-                ...(sameRegistry && config.registry.username && registryPassword ? { username: config.registry.username, password: registryPassword } : {}),
+                ...(sameRegistry ? registryConnection(config.registry, registryPassword) : { plainHttp: false, insecure: false }),
                 maxRetries: 2,
                 operationTimeoutMs: 30_000,
             };

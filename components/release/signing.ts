@@ -5,6 +5,7 @@
 //
 // No secret ever appears in what this file returns: the command line names environment variables,
 // and their values travel only in the signing resource's (secret) `environment`.
+import { keyRefKind } from "../config/schema";
 import type { SigningConfig, SignatureFormat } from "../config/schema";
 import { signatureVerification } from "../supply-chain/verification";
 
@@ -17,20 +18,9 @@ export const BUNDLE_ARTIFACT_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+js
 
 export type CosignMajor = 2 | 3;
 
-export type KeyKind = "file" | "env" | "kms";
-
-const KMS_SCHEMES = ["awskms://", "gcpkms://", "azurekms://", "hashivault://", "k8s://"];
-
-/** Classifies a cosign key reference: a file path, `env://VAR`, or a KMS URI. */
-export function keyKind(key: string): KeyKind {
-    if (key.startsWith("env://")) return "env";
-    if (KMS_SCHEMES.some((s) => key.startsWith(s))) return "kms";
-    return "file";
-}
-
 /** For `env://VAR` keys: the variable name cosign reads the private key from. */
 export function keyEnvironmentVariable(key: string): string | undefined {
-    return keyKind(key) === "env" ? key.slice("env://".length) : undefined;
+    return keyRefKind(key) === "env" ? key.slice("env://".length) : undefined;
 }
 
 /**
@@ -123,7 +113,7 @@ export function cosignSignInvocation(signing: SigningConfig, reference: string, 
 /** The environment variables the signing of a key reads (the same for every digest). */
 export function signingEnvironmentNames(key: string): string[] {
     const names: string[] = [];
-    if (keyKind(key) !== "kms") names.push(COSIGN_PASSWORD_ENV);
+    if (keyRefKind(key) !== "kms") names.push(COSIGN_PASSWORD_ENV);
     const keyVar = keyEnvironmentVariable(key);
     if (keyVar) names.push(keyVar);
     return names;

@@ -3,7 +3,6 @@ import {
     cosignSignInvocation,
     cosignSignFlags,
     cosignVerifyArgs,
-    keyKind,
     signatureLocation,
 } from "../../components/release/signing";
 import { kyvernoCtlog } from "../../components/supply-chain/verification";
@@ -24,16 +23,6 @@ const signing = (over: Partial<SigningConfig> = {}): SigningConfig => ({
 });
 
 describe("release/signing", () => {
-    describe("keyKind", () => {
-        it("classifies file, env:// and KMS references", () => {
-            expect(keyKind("keys/cosign.key")).to.equal("file");
-            expect(keyKind("env://COSIGN_PRIVATE_KEY")).to.equal("env");
-            for (const k of ["awskms://alias/x", "gcpkms://projects/p", "azurekms://v/k", "hashivault://k", "k8s://ns/s"]) {
-                expect(keyKind(k), k).to.equal("kms");
-            }
-        });
-    });
-
     describe("cosignSignFlags (tlog and format, cosign v2 and v3)", () => {
         const cases: [number, boolean, "legacy" | "bundle", string[]][] = [
             [2, false, "legacy", ["--tlog-upload=false"]],
