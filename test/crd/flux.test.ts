@@ -32,10 +32,10 @@ describe("Flux objects against the Flux CRDs", () => {
 
     it("the CRDs' rules bite: an unknown field or a wrong verify provider is refused", () => {
         const repo = buildOciRepository(input);
-        (repo.spec as any).verify.provider = "gpg";
+        (repo.spec).verify.provider = "gpg";
         expect(validator.validate(repo).map((p) => p.path)).to.include("spec.verify.provider");
         const k = buildKustomization(input);
-        (k.spec as any).sourceRefs = [];
+        (k.spec).sourceRefs = [];
         expect(validator.validate(k).length).to.be.greaterThan(0);
     });
 

@@ -378,7 +378,7 @@ async function dryRunCreate(cluster: ControlPlane, declared: Record<string, any>
     try {
         await cluster.request("POST", `${collection}?dryRun=All&fieldValidation=Strict`, object);
     } catch (err) {
-        throw new Error(`${object.kind}/${object.metadata.name} rejected by the API server: ${(err as Error).message}`);
+        throw new Error(`${object.kind}/${object.metadata.name} rejected by the API server: ${(err as Error).message}`, { cause: err });
     }
 }
 

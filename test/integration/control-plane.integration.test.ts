@@ -49,7 +49,7 @@ describe("control plane: etcd, kube-apiserver, kube-controller-manager (integrat
         if (!fs.existsSync(crdDir)) {
             const message = `upstream CRDs not found at ${crdDir} (set MODELSHIP_UPSTREAM_DIR to the directory holding crds/)`;
             if (process.env.CI === "true") throw new Error(message);
-            // eslint-disable-next-line no-console
+             
             console.warn(`skipping: ${message}`);
             this.skip();
         }
@@ -162,7 +162,7 @@ describe("control plane: etcd, kube-apiserver, kube-controller-manager (integrat
         const pids = Object.values(cp.pids);
         expect(pids).to.have.length(3);
         await cp.stop();
-        for (const pid of pids) expect(() => process.kill(pid!, 0), `process ${pid}`).to.throw();
+        for (const pid of pids) expect(() => process.kill(pid, 0), `process ${pid}`).to.throw();
         expect(fs.existsSync(cp.runDir)).to.equal(false);
     });
 });

@@ -22,7 +22,7 @@ import { generateKeyPair } from "../support/cosign-keys";
 const KEY_PASSWORD = "kyverno-it-key-pw";
 
 function figure(text: string): void {
-    // eslint-disable-next-line no-console
+     
     console.log(`      ${text}`);
 }
 

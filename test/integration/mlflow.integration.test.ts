@@ -77,7 +77,7 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         await mlflow?.stop();
         await registry?.stop();
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-        // eslint-disable-next-line no-console
+         
         if (Object.keys(timings).length) console.log(`      timings (s): ${JSON.stringify(timings)}`);
     });
 
@@ -143,7 +143,7 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         firstDigest = image.digest;
         // Same version, same cache, same bytes: the same digest every time (preview and up agree).
         expect((await compose(first)).digest).to.equal(firstDigest);
-        // eslint-disable-next-line no-console
+         
         console.log(`      models:/iris@champion → iris version ${first.version} (run ${first.runId}) → ${image.reference}`);
     });
 
@@ -158,7 +158,7 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         expect(image.annotations["dev.modelship.mlflow.version"]).to.equal("2");
         const pushed = await pushArtifact(image, { connection: { plainHttp: true }, tag: "v1", cacheDir });
         expect(pushed.digest).to.equal(image.digest);
-        // eslint-disable-next-line no-console
+         
         console.log(`      alias moved: models:/iris@champion → iris version ${second.version} (run ${second.runId}) → ${image.reference}`);
     });
 

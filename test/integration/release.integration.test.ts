@@ -65,7 +65,10 @@ async function signLikeEngine(inputs: Record<string, any>, cosign?: string): Pro
         const created = await imageSignatureProvider.create(reveal(inputs));
         return created.outs;
     } finally {
-        if (cosign) before === undefined ? delete process.env.MODELSHIP_COSIGN : (process.env.MODELSHIP_COSIGN = before);
+        if (cosign) {
+            if (before === undefined) delete process.env.MODELSHIP_COSIGN;
+            else process.env.MODELSHIP_COSIGN = before;
+        }
     }
 }
 
@@ -91,7 +94,7 @@ function stackFor(host: string, prefix: string, signing: Partial<SigningConfig>,
         kubernetes: {},
         platform: { kserve: { deploymentMode: "Knative" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],
         registry: { host, repositoryPrefix: prefix, plainHttp: true, insecure: false, concurrency: 4, ...(username ? { username } : {}) },
-        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, attestProvenance: true, requiredProvenance: [], ...signing } as SigningConfig,
+        signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy", cosignVersion: 2, attestProvenance: true, requiredProvenance: [], ...signing },
         models: [],
         allowEmptyModels: true,
     };

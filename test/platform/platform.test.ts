@@ -79,10 +79,10 @@ const devResources = [
 ].sort();
 
 describe("Platform (mocks)", function () {
-    before(() => {
+    before(async () => {
         // The shared recording mocks, plus a value for the generated password (a dynamic resource
         // whose provider does not run under mocks).
-        pulumi.runtime.setMocks(
+        await pulumi.runtime.setMocks(
             {
                 newResource(args: pulumi.runtime.MockResourceArgs) {
                     recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs, key: `${args.type}::${args.name}` });

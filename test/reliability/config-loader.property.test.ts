@@ -122,7 +122,7 @@ interface Def {
 }
 
 function defOf(s: z.core.$ZodType): Def {
-    return s._zod.def as unknown as Def;
+    return s._zod.def;
 }
 
 function unwrapSchema(s: z.core.$ZodType): z.core.$ZodType {
@@ -174,7 +174,7 @@ function expectedCategory(p: Path): Category | undefined {
 
 function expectedCategory1(s: z.core.$ZodType): Category | undefined {
     const def = defOf(s);
-    if (def.type === "literal" && def.values && def.values.length > 0) return categoryOf(def.values[0] as Json);
+    if (def.type === "literal" && def.values && def.values.length > 0) return categoryOf(def.values[0]);
     return undefined;
 }
 
@@ -445,6 +445,7 @@ function problemsOf(message: string): string[] {
 /** How the loader's error shows text from the config: control characters and line separators escaped. */
 function shown(text: string): string {
     const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -457,9 +458,9 @@ function checkLoad(keys: StackKeys, expectations: Expectation[], projectDir: str
         problems = [];
     } catch (e) {
         if (!pulumi.RunError.isInstance(e)) {
-            throw new Error(`loadStackConfig threw ${(e as Error)?.constructor?.name}, not its configuration error: ${(e as Error)?.stack ?? String(e)}`);
+            throw new Error(`loadStackConfig threw ${(e as Error)?.constructor?.name}, not its configuration error: ${(e as Error)?.stack ?? String(e)}`, { cause: e });
         }
-        problems = problemsOf((e as Error).message);
+        problems = problemsOf((e).message);
         expect(problems.length, "a refused config lists at least one problem").to.be.greaterThan(0);
     }
     const unknownTopLevel = Object.keys(keys.values).filter((k) => !knownKeys.includes(k));
@@ -620,6 +621,7 @@ describe("reliability: config loader under random mutations (property)", functio
         function runProgram(): unknown {
             delete require.cache[require.resolve(indexPath)];
             try {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- re-running the program needs a fresh require (its cache entry was deleted)
                 require(indexPath);
             } catch (e) {
                 return e;

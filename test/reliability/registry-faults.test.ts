@@ -17,7 +17,7 @@ import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../s
 const MiB = 1024 * 1024;
 
 function figure(text: string): void {
-    // eslint-disable-next-line no-console
+     
     console.log(`      figure: ${text}`);
 }
 
@@ -255,7 +255,7 @@ describe("reliability: pushes against a registry that fails", function () {
             if (mounted.status !== 0) {
                 const message = `cannot mount a small tmpfs (${mounted.stderr.trim() || mounted.error?.message}); the full-disk scenario needs root`;
                 if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-                // eslint-disable-next-line no-console
+                 
                 console.warn(`skipping: ${message}`);
                 this.skip();
             }

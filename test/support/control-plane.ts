@@ -118,7 +118,7 @@ export function requireControlPlane(ctx: Mocha.Context): void {
     if (missing.length === 0) return;
     const message = missing.join("; ");
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-    // eslint-disable-next-line no-console
+     
     console.warn(`skipping: ${message}`);
     ctx.skip();
 }
@@ -366,7 +366,7 @@ function releaseFinalizers(request: ControlPlane["request"], group: string, vers
         } catch {
             // the server is busy or stopping: the next tick retries
         }
-        if (!stopped) timer = setTimeout(tick, 500).unref();
+        if (!stopped) timer = setTimeout(() => void tick(), 500).unref();
     };
     void tick();
     return () => {

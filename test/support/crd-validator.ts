@@ -471,7 +471,7 @@ function problemMessage(e: ErrorObject): { extra?: string; message: string } {
         case "enum":
             return { message: `must be one of ${(e.schema as unknown[]).map((x) => JSON.stringify(x)).join(", ")}; got ${describeValue(e.data)}` };
         case "pattern":
-            return { message: `must match ${e.schema}; got ${describeValue(e.data)}` };
+            return { message: `must match ${String(e.schema)}; got ${describeValue(e.data)}` };
         case "format":
             return { message: `must be a valid ${e.params.format}; got ${describeValue(e.data)}` };
         case "oneOf": {

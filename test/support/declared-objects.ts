@@ -35,7 +35,7 @@ export function builtInKubernetesTypes(): Set<string> {
             }
         }
     };
-    visit(k8s as unknown as Record<string, unknown>, 0);
+    visit(k8s, 0);
     return types;
 }
 

@@ -32,7 +32,7 @@ export function requireMlflow(ctx: Mocha.Context): { mlflow: string; python: str
     if (found) return found;
     const message = "mlflow is not installed (bash scripts/install-python-tools makes ~/.cache/modelship/venv-mlflow-*)";
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-    // eslint-disable-next-line no-console
+     
     console.warn(`skipping: ${message}`);
     ctx.skip();
 }
@@ -72,7 +72,7 @@ export async function startMlflowServer(bins: { mlflow: string; python: string }
     );
     running.add(child);
     let stderr = "";
-    child.stderr!.on("data", (d) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stderr.on("data", (d) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on("exit", () => running.delete(child));
     const stop = async () => {
         if (child.exitCode === null && child.signalCode === null) {

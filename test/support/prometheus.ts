@@ -54,7 +54,7 @@ export async function startPrometheus(targets: string[], opts: { scrapeIntervalS
     );
     running.add(child);
     let stderr = "";
-    child.stderr!.on("data", (d) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stderr.on("data", (d) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on("exit", () => running.delete(child));
     const url = `http://127.0.0.1:${port}`;
 
@@ -68,7 +68,7 @@ export async function startPrometheus(targets: string[], opts: { scrapeIntervalS
     };
 
     const query = async (promql: string): Promise<number | undefined> => {
-        const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql }).toString()}`, { signal: AbortSignal.timeout(2000) });
         const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
         const first = body.data?.result?.[0];
         return first ? Number(first.value[1]) : undefined;

@@ -51,7 +51,8 @@ export function installRecordingMocks(
         computedOutputs?: (args: pulumi.runtime.MockResourceArgs) => Record<string, any> | undefined;
     } = {},
 ): ResourceRecorder {
-    pulumi.runtime.setMocks(
+    // setMocks is async in signature only (its body awaits nothing), so the mocks are in place when it returns.
+    void pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
                 recorder.resources.push({

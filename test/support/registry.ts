@@ -43,7 +43,7 @@ export function requireTool(ctx: Mocha.Context, tool: string): void {
     for (const t of ["pulumi-resource-kubernetes", "pulumi-language-nodejs"]) fixes[t] = fixes.pulumi;
     const message = `${tool} is not installed (${fixes[tool] ?? "bash scripts/install-system-packages"})`;
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-    // eslint-disable-next-line no-console
+     
     console.warn(`skipping: ${message}`);
     ctx.skip();
 }
