@@ -206,8 +206,8 @@ export async function runMeasured(label: string, command: string[], opts: { cwd?
     let report = "";
     let wrapperErr = "";
     let timedOut = false;
-    wrapper.stdout.on("data", (d) => (report += d.toString()));
-    wrapper.stderr.on("data", (d) => (wrapperErr += d.toString()));
+    wrapper.stdout.on("data", (d: Buffer) => (report += d.toString()));
+    wrapper.stderr.on("data", (d: Buffer) => (wrapperErr += d.toString()));
     const timer = setTimeout(() => {
         timedOut = true;
         if (pgid) process.kill(-pgid, "SIGKILL");

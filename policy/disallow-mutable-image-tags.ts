@@ -40,7 +40,7 @@ export const disallowMutableImageTags: ResourceValidationPolicy = {
         };
         if (args.type === OCI_ARTIFACT && args.props.kind === KIND_MODELCAR_IMAGE) {
             for (const field of ["baseImage", "reference"]) {
-                const value = args.props[field];
+                const value: unknown = args.props[field];
                 if (typeof value === "string" && value !== "") {
                     check(`model image ${args.name}: ${field}`, value);
                 }

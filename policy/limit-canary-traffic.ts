@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { describeObject, kubernetesObjectsOf } from "./lib/kubernetes";
 import { describePolicy, settingsOf } from "./lib/settings";
+import { field, isArray } from "./lib/values";
 
 export interface CanarySettings {
     minTrafficPercent: number;
@@ -45,17 +46,19 @@ export const limitCanaryTraffic: ResourceValidationPolicy = {
             }
             const spec = located.object.spec ?? {};
             const what = describeObject(args.name, located);
-            const knative = spec.predictor?.canaryTrafficPercent;
+            const knative = field(spec, "predictor", "canaryTrafficPercent");
             if (knative !== undefined && knative !== null) {
                 check(what, "spec.predictor.canaryTrafficPercent", knative);
             }
-            if (Array.isArray(spec.canary)) {
+            const canary = field(spec, "canary");
+            if (isArray(canary)) {
                 let total = 0;
-                spec.canary.forEach((entry: any, i: number) => {
-                    check(what, `spec.canary[${i}].trafficPercent`, entry?.trafficPercent);
-                    total += typeof entry?.trafficPercent === "number" ? entry.trafficPercent : 0;
+                canary.forEach((entry, i) => {
+                    const trafficPercent = field(entry, "trafficPercent");
+                    check(what, `spec.canary[${i}].trafficPercent`, trafficPercent);
+                    total += typeof trafficPercent === "number" ? trafficPercent : 0;
                 });
-                if (spec.canary.length > 1 && total > settings.maxTrafficPercent) {
+                if (canary.length > 1 && total > settings.maxTrafficPercent) {
                     reportViolation(`${what}: spec.canary[] trafficPercent adds up to ${total}, above ${settings.maxTrafficPercent}.`);
                 }
             }

@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { describeObject, kubernetesObjectsOf } from "./lib/kubernetes";
 import { describePolicy, settingsOf } from "./lib/settings";
+import { field, isRecord } from "./lib/values";
 
 export interface AutomatedSyncSettings {
     requirePrune: boolean;
@@ -30,8 +31,8 @@ export const requireArgocdAutomatedSync: ResourceValidationPolicy = {
                 continue;
             }
             const what = describeObject(args.name, located);
-            const automated = located.object.spec?.syncPolicy?.automated;
-            if (!automated || typeof automated !== "object" || automated.enabled === false) {
+            const automated = field(located.object.spec, "syncPolicy", "automated");
+            if (!isRecord(automated) || automated.enabled === false) {
                 reportViolation(`${what} has no automated sync (spec.syncPolicy.automated is ${JSON.stringify(automated ?? null)}).`);
                 continue;
             }

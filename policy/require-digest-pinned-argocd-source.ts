@@ -2,6 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { SHA256_DIGEST, globMatches, isOciUri } from "./lib/image-ref";
 import { describeObject, kubernetesObjectsOf } from "./lib/kubernetes";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
+import { field, isArray, isRecord, stringOf } from "./lib/values";
 
 export interface ArgoSourceSettings {
     /** Globs over oci:// repoURLs allowed to use a tag or version instead of a digest (keep empty). */
@@ -30,26 +31,28 @@ export const requireDigestPinnedArgocdSource: ResourceValidationPolicy = {
                 continue;
             }
             const spec = located.object.spec;
-            if (!spec || typeof spec !== "object") {
+            if (!isRecord(spec)) {
                 continue;
             }
-            const sources: Array<{ source: any; path: string }> = [];
-            if (spec.source && typeof spec.source === "object") {
-                sources.push({ source: spec.source, path: "spec.source" });
+            const sources: Array<{ source: unknown; path: string }> = [];
+            const single = spec.source;
+            if (isRecord(single)) {
+                sources.push({ source: single, path: "spec.source" });
             }
-            if (Array.isArray(spec.sources)) {
-                spec.sources.forEach((source: any, i: number) => sources.push({ source, path: `spec.sources[${i}]` }));
+            const many = spec.sources;
+            if (isArray(many)) {
+                many.forEach((source, i) => sources.push({ source, path: `spec.sources[${i}]` }));
             }
             for (const { source, path } of sources) {
-                const repoURL = source?.repoURL;
+                const repoURL = field(source, "repoURL");
                 if (!isOciUri(repoURL) || settings.exemptRepoURLs.some((g) => globMatches(g, repoURL))) {
                     continue;
                 }
-                const revision = source.targetRevision;
+                const revision = field(source, "targetRevision");
                 if (typeof revision === "string" && SHA256_DIGEST.test(revision)) {
                     continue;
                 }
-                const shown = revision === undefined || revision === "" ? "no targetRevision" : `targetRevision "${revision}"`;
+                const shown = revision === undefined || revision === "" ? "no targetRevision" : `targetRevision "${stringOf(revision)}"`;
                 reportViolation(
                     `${describeObject(args.name, located)}: ${path} repoURL "${repoURL}" has ${shown}; ` +
                         "set targetRevision to the bundle digest, sha256:<64 hex>.",

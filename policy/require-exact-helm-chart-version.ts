@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { HELM_CHART_TYPES } from "./lib/types";
 import { describePolicy, settingsOf } from "./lib/settings";
+import { stringOf } from "./lib/values";
 
 /** `1.2.3`, `v0.20.0`, `1.2.3-rc.1+build.5`: one exact SemVer version, optionally `v`-prefixed. */
 export const EXACT_CHART_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -39,12 +40,12 @@ export const requireExactHelmChartVersion: ResourceValidationPolicy = {
         if (isLocal && settings.allowLocalCharts) {
             return;
         }
-        const version = args.props.version;
+        const version: unknown = args.props.version;
         if (version === undefined || version === null || version === "") {
             reportViolation(`Helm chart ${args.name} ("${chart}") has no version; set an exact version.`);
         } else if (typeof version !== "string" || !EXACT_CHART_VERSION.test(version.trim())) {
             reportViolation(
-                `Helm chart ${args.name} ("${chart}") has version "${String(version)}", which is not one exact version; ` +
+                `Helm chart ${args.name} ("${chart}") has version "${stringOf(version)}", which is not one exact version; ` +
                     "set an exact SemVer version such as 3.9.0.",
             );
         }

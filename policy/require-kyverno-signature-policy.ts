@@ -4,6 +4,7 @@ import { kubernetesObjectsOf } from "./lib/kubernetes";
 import { modelImagesOf } from "./lib/model-images";
 import { KYVERNO_IMAGE_VALIDATING_POLICY } from "./lib/types";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
+import { field, isArray } from "./lib/values";
 
 export interface KyvernoCoverageSettings {
     /** Globs over `registry/repository` of model images that need no Kyverno policy in this stack. */
@@ -18,7 +19,7 @@ interface DenyingPolicy {
     readonly globs: string[];
 }
 
-function denyingPolicies(resources: ReadonlyArray<{ type: string; name: string; props: Record<string, any> }>, requireAttestors: boolean): DenyingPolicy[] {
+function denyingPolicies(resources: ReadonlyArray<{ type: string; name: string; props: Record<string, unknown> }>, requireAttestors: boolean): DenyingPolicy[] {
     const out: DenyingPolicy[] = [];
     for (const r of resources) {
         // An IVP is either declared directly or shipped inside a manifest bundle.
@@ -30,15 +31,19 @@ function denyingPolicies(resources: ReadonlyArray<{ type: string; name: string; 
                 continue;
             }
             const spec = located.object.spec ?? {};
-            const actions: unknown = spec.validationActions;
-            if (!Array.isArray(actions) || !actions.includes("Deny")) {
+            const actions = field(spec, "validationActions");
+            if (!isArray(actions) || !actions.includes("Deny")) {
                 continue;
             }
-            if (requireAttestors && !(Array.isArray(spec.attestors) && spec.attestors.length > 0)) {
-                continue;
+            if (requireAttestors) {
+                const attestors = field(spec, "attestors");
+                if (!(isArray(attestors) && attestors.length > 0)) {
+                    continue;
+                }
             }
-            const globs = Array.isArray(spec.matchImageReferences)
-                ? spec.matchImageReferences.map((m: any) => m?.glob).filter((g: unknown): g is string => typeof g === "string")
+            const references = field(spec, "matchImageReferences");
+            const globs = isArray(references)
+                ? references.map((m) => field(m, "glob")).filter((g): g is string => typeof g === "string")
                 : [];
             out.push({ name: located.name, globs });
         }

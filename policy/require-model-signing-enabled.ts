@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { isModelImage } from "./lib/model-images";
 import { describePolicy } from "./lib/settings";
+import { field } from "./lib/values";
 
 export const requireModelSigningEnabled: ResourceValidationPolicy = {
     name: "require-model-signing-enabled",
@@ -16,9 +17,10 @@ export const requireModelSigningEnabled: ResourceValidationPolicy = {
         if (!isModelImage(args)) {
             return;
         }
-        const signing = args.props.signing;
-        if (signing?.enabled !== true) {
-            const state = signing === undefined ? "has no signing settings" : `has signing.enabled ${JSON.stringify(signing?.enabled)}`;
+        const signing: unknown = args.props.signing;
+        const enabled = field(signing, "enabled");
+        if (enabled !== true) {
+            const state = signing === undefined ? "has no signing settings" : `has signing.enabled ${JSON.stringify(enabled)}`;
             reportViolation(
                 `model image ${args.name} ("${args.props.reference}") ${state}: this model release is not signed, ` +
                     "and Kyverno will reject it wherever a signature policy covers its repository.",

@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { describeObject, kubernetesObjectsOf } from "./lib/kubernetes";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
+import { field } from "./lib/values";
 
 /** Annotations ModelRelease writes on each InferenceService (keys are the contract with components/release). */
 export const DEFAULT_PROVENANCE_ANNOTATIONS = [
@@ -34,10 +35,11 @@ export const requireProvenanceAnnotations: ResourceValidationPolicy = {
             if (located.kind !== "InferenceService") {
                 continue;
             }
-            const annotations = located.object.metadata?.annotations ?? {};
-            const missing = settings.requiredAnnotations.filter(
-                (key) => typeof annotations[key] !== "string" || annotations[key].trim() === "",
-            );
+            const annotations = field(located.object.metadata, "annotations") ?? {};
+            const missing = settings.requiredAnnotations.filter((key) => {
+                const value = field(annotations, key);
+                return typeof value !== "string" || value.trim() === "";
+            });
             if (missing.length > 0) {
                 reportViolation(`${describeObject(args.name, located)} lacks provenance annotations ${missing.join(", ")}.`);
             }

@@ -10,7 +10,8 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildReport, isPromotionEvidence, parseEventStream, policyCatalog, PromotionEvidence, renderJson, renderMarkdown, renderSarif, STACK_SCOPE } from "../policy/report";
+import { buildReport, isPromotionEvidence, parseEventStream, policyCatalog, PromotionEvidence, renderJson, renderMarkdown, renderSarif, ReportInput, STACK_SCOPE } from "../policy/report";
+import { isRecord } from "../policy/lib/values";
 
 const root = path.resolve(__dirname, "..");
 
@@ -71,7 +72,7 @@ function readPromotionEvidence(dir: string): PromotionEvidence[] {
     const records: PromotionEvidence[] = [];
     for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
         try {
-            const value = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
+            const value: unknown = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
             if (isPromotionEvidence(value)) records.push(value);
             else console.error(`audit: ${path.relative(root, path.join(dir, name))} is not a promotion evidence record; skipped`);
         } catch (e) {
@@ -91,6 +92,19 @@ function requirePulumi(): void {
         );
         process.exit(2);
     }
+}
+
+/**
+ * policy/config/<stack>.json as the report reads it: each policy's entry and its enforcementLevel.
+ * What is not an object, or a level that is not a string, is what the report could not use anyway.
+ */
+function stackConfigOf(value: unknown): ReportInput["stackConfig"] {
+    if (!isRecord(value)) return undefined;
+    const config: NonNullable<ReportInput["stackConfig"]> = {};
+    for (const [policy, entry] of Object.entries(value)) {
+        if (isRecord(entry)) config[policy] = { ...entry, enforcementLevel: typeof entry.enforcementLevel === "string" ? entry.enforcementLevel : undefined };
+    }
+    return config;
 }
 
 /** Runs the preview, teeing stdout (the event stream) into `eventsFile`; stderr passes through. */
@@ -125,7 +139,7 @@ async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const configPath = path.resolve(root, args.config);
     if (!fs.existsSync(configPath)) usage(`no policy config at ${args.config}; create it (see the Policies section of README.md)`);
-    const stackConfig = JSON.parse(fs.readFileSync(configPath, "utf8"));
+    const stackConfig = stackConfigOf(JSON.parse(fs.readFileSync(configPath, "utf8")));
     const outDir = path.resolve(root, args.out);
     fs.mkdirSync(outDir, { recursive: true });
 
@@ -144,7 +158,7 @@ async function main(): Promise<number> {
     }
 
     const events = parseEventStream(text);
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8")) as { version: string };
     const report = buildReport({
         events,
         catalog: policyCatalog(),

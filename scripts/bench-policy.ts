@@ -12,7 +12,8 @@ import { HarnessResource, isStackPolicy, runResourcePolicy, runStackPolicy } fro
 const COUNT = Number(process.env.BENCH_RESOURCES ?? 10_000);
 const TARGET_SECONDS = 1;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const config = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", "config", "dev.json"), "utf8"));
+/** policy/config/dev.json: each policy's settings (and enforcementLevel), keyed by policy name. */
+const config = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", "config", "dev.json"), "utf8")) as Record<string, Record<string, unknown>>;
 
 const hex = (i: number) => (i.toString(16).padStart(8, "0")).repeat(8);
 const sha = (i: number) => `sha256:${hex(i)}`;
@@ -43,10 +44,22 @@ function syntheticStack(count: number): HarnessResource[] {
             },
             { type: "pulumi-nodejs:dynamic/modelship:ImageSignature", name: `model-${i}-signature`, props: { reference: image, signer: "cosign", args: ["sign", "--key=env://K", image] } },
             {
+                type: "pulumi-nodejs:dynamic/modelship:ImageAttestation",
+                name: `model-${i}-attestation`,
+                props: {
+                    reference: image,
+                    predicateType: "https://slsa.dev/provenance/v1",
+                    predicate: {
+                        buildDefinition: { buildType: "https://modelship.dev/modelcar/v1", externalParameters: { model: { version: "v1" } }, resolvedDependencies: [{ uri: `oci://busybox@${sha(1)}` }] },
+                        runDetails: { builder: { id: "https://modelship.dev/builder" } },
+                    },
+                },
+            },
+            {
                 type: "pulumi-nodejs:dynamic/modelship:OciArtifact",
                 name: `model-${i}-bundle`,
                 props: {
-                    kind: "manifest-bundle", registry: "localhost:5000", repository: `bench/model-${i}-manifests`, digest: sha(i + 1),
+                    kind: "manifest-bundle", registry: "localhost:5000", repository: `bench/model-${i}-manifests`, digest: sha(i + 1), reference: `localhost:5000/bench/model-${i}-manifests@${sha(i + 1)}`,
                     manifests: [
                         {
                             kind: "InferenceService",
@@ -58,6 +71,7 @@ function syntheticStack(count: number): HarnessResource[] {
                     ],
                 },
             },
+            { type: "pulumi-nodejs:dynamic/modelship:ImageSignature", name: `model-${i}-bundle-signature`, props: { reference: `localhost:5000/bench/model-${i}-manifests@${sha(i + 1)}`, signer: "cosign", args: ["sign", "--key=env://K"] } },
             {
                 type: "kubernetes:argoproj.io/v1alpha1:Application",
                 name: `model-${i}-app`,

@@ -35,7 +35,7 @@ export const UNKNOWN_SENTINELS = {
     archive: "e48ece36-62e2-4504-bad9-02848725956a",
     object: "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 } as const;
-export const UNKNOWN: any = UNKNOWN_SENTINELS.string;
+export const UNKNOWN: string = UNKNOWN_SENTINELS.string;
 const unknownValues: ReadonlySet<unknown> = new Set(Object.values(UNKNOWN_SENTINELS));
 
 /** Thrown by the props proxy when a policy reads an unknown value (the engine's UnknownValueError). */
@@ -64,18 +64,18 @@ const pathString = (node: PathNode | undefined): string => (node ? (node.parent 
  * same, the bench allocates less).
  */
 export function unknownCheckingProps<T>(value: T, reads: string[] = []): T {
-    const cache = new WeakMap<object, any>();
-    const wrap = (target: any, at: PathNode | undefined): any => {
-        let proxy = cache.get(target);
-        if (proxy) {
-            return proxy;
+    const cache = new WeakMap<object, object>();
+    const wrap = (target: object, at: PathNode | undefined): object => {
+        const cached = cache.get(target);
+        if (cached) {
+            return cached;
         }
         const refuse = (verb: string, prop: PropertyKey): never => {
             throw new TypeError(`policy tried to ${verb} props.${pathString({ parent: at, key: String(prop) })}; policies must not modify inputs`);
         };
-        proxy = new Proxy(target, {
-            get: (obj, prop) => {
-                const field = obj[prop];
+        const proxy = new Proxy(target, {
+            get: (obj, prop): unknown => {
+                const field = (obj as Record<PropertyKey, unknown>)[prop];
                 if (typeof field === "string" && unknownValues.has(field)) {
                     const where = pathString({ parent: at, key: String(prop) });
                     reads.push(where);
@@ -100,20 +100,21 @@ export function unknownCheckingProps<T>(value: T, reads: string[] = []): T {
         cache.set(target, proxy);
         return proxy;
     };
-    return value instanceof Object ? wrap(value, undefined) : value;
+    return value instanceof Object ? (wrap(value, undefined) as T) : value;
 }
 
 export interface HarnessResource {
     type: string;
     name: string;
-    props: Record<string, any>;
+    /** Typed as the engine's API types a resource's props (the policies read them as `unknown`). */
+    props: PolicyResource["props"];
     /** Parent URN, if any. */
     parent?: string;
 }
 
 export interface HarnessOptions {
     /** This policy's entry of policy/config/<stack>.json: `{enforcementLevel?, ...settings}`. */
-    config?: Record<string, any>;
+    config?: Record<string, unknown>;
     stack?: string;
     project?: string;
 }
@@ -154,8 +155,16 @@ const defaultOpts: PolicyResourceOptions = {
     additionalSecretOutputs: [],
 };
 
-function effectiveLevel(policy: Policy, config?: Record<string, any>): EnforcementLevel {
-    let level: EnforcementLevel = config?.enforcementLevel ?? policy.enforcementLevel ?? "mandatory";
+const enforcementLevels: ReadonlySet<unknown> = new Set<EnforcementLevel>(["advisory", "mandatory", "remediate", "disabled"]);
+
+/** The engine only ever passes one of these (it converts the config's level from the protocol's enum). */
+function isEnforcementLevel(value: unknown): value is EnforcementLevel {
+    return enforcementLevels.has(value);
+}
+
+function effectiveLevel(policy: Policy, config?: Record<string, unknown>): EnforcementLevel {
+    const configured = config?.enforcementLevel;
+    let level: EnforcementLevel = isEnforcementLevel(configured) ? configured : policy.enforcementLevel ?? "mandatory";
     if (level === "remediate") {
         level = "mandatory";
     }
@@ -165,7 +174,7 @@ function effectiveLevel(policy: Policy, config?: Record<string, any>): Enforceme
 const settingsCache = new WeakMap<object, object>();
 
 /** The engine's getConfig: the policy's config minus enforcementLevel ({} when there is none). */
-function getConfigFrom(config?: Record<string, any>) {
+function getConfigFrom(config?: Record<string, unknown>) {
     let settings: object = {};
     if (config) {
         const cached = settingsCache.get(config);
@@ -313,7 +322,7 @@ export function isStackPolicy(policy: ResourceValidationPolicy | StackValidation
 export async function runPolicies(
     policies: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy>,
     resources: readonly HarnessResource[],
-    config: Record<string, Record<string, any>> = {},
+    config: Record<string, Record<string, unknown>> = {},
     options: Omit<HarnessOptions, "config"> = {},
 ): Promise<PolicyRun[]> {
     const runs: PolicyRun[] = [];

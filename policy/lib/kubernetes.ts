@@ -3,13 +3,19 @@
 // URIs inside them. Pure: the policies, the bench and the tests share it.
 import { KIND_MANIFEST_BUNDLE, OCI_ARTIFACT, WORKLOAD_KINDS } from "./types";
 import { isOciUri } from "./image-ref";
+import { field, isArray, isRecord } from "./values";
 
+/**
+ * A Kubernetes object as a resource declares it. Nothing about its shape is guaranteed (a bundle
+ * holds whatever was rendered, a field may be unknown during preview), so every field is `unknown`
+ * until the reader has checked it.
+ */
 export interface KubeObject {
-    apiVersion?: string;
-    kind?: string;
-    metadata?: { name?: string; namespace?: string; annotations?: Record<string, string>; [k: string]: any };
-    spec?: any;
-    [k: string]: any;
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata?: unknown;
+    spec?: unknown;
+    [k: string]: unknown;
 }
 
 /** An object and where it came from, for violation messages. */
@@ -33,13 +39,13 @@ export function kubernetesKindOfType(type: string): string | undefined {
     return m[3];
 }
 
-export function isManifestBundle(type: string, props: Record<string, any>): boolean {
+export function isManifestBundle(type: string, props: Record<string, unknown>): boolean {
     return type === OCI_ARTIFACT && props.kind === KIND_MANIFEST_BUNDLE;
 }
 
 export function objectName(object: KubeObject): string {
     const md = object.metadata;
-    if (!md || typeof md !== "object") {
+    if (!isRecord(md)) {
         return "(unnamed)";
     }
     const name = typeof md.name === "string" ? md.name : "(unnamed)";
@@ -52,22 +58,22 @@ export function objectName(object: KubeObject): string {
  * unknown in preview raises the engine's unknown-value error, which CrossGuard turns into an
  * advisory result: modelship knows bundle contents at preview, so that should never happen.
  */
-export function kubernetesObjectsOf(type: string, props: Record<string, any>): LocatedObject[] {
+export function kubernetesObjectsOf(type: string, props: Record<string, unknown>): LocatedObject[] {
     const kind = kubernetesKindOfType(type);
     if (kind !== undefined) {
-        return [{ object: props as KubeObject, kind, name: objectName(props as KubeObject), where: "" }];
+        return [{ object: props, kind, name: objectName(props), where: "" }];
     }
     if (!isManifestBundle(type, props)) {
         return [];
     }
     const manifests = props.manifests;
-    if (!Array.isArray(manifests)) {
+    if (!isArray(manifests)) {
         return [];
     }
     const out: LocatedObject[] = [];
     for (let i = 0; i < manifests.length; i++) {
         const object = manifests[i];
-        if (object && typeof object === "object" && typeof object.kind === "string") {
+        if (isRecord(object) && typeof object.kind === "string") {
             out.push({ object, kind: object.kind, name: objectName(object), where: `manifests[${i}]` });
         }
     }
@@ -82,7 +88,7 @@ export function describeObject(resourceName: string, located: LocatedObject): st
 }
 
 export interface PodSpecAt {
-    readonly spec: any;
+    readonly spec: Record<string, unknown>;
     /** JSON-ish path of the pod spec inside the object, e.g. `spec.template.spec`. */
     readonly path: string;
 }
@@ -96,7 +102,7 @@ export function podSpecsOf(located: LocatedObject): PodSpecAt[] {
         return [];
     }
     const spec = object.spec;
-    if (!spec || typeof spec !== "object") {
+    if (!isRecord(spec)) {
         return [];
     }
     switch (kind) {
@@ -105,28 +111,32 @@ export function podSpecsOf(located: LocatedObject): PodSpecAt[] {
         case "ClusterServingRuntime":
             return [{ spec, path: "spec" }];
         case "CronJob": {
-            const podSpec = spec.jobTemplate?.spec?.template?.spec;
-            return podSpec ? [{ spec: podSpec, path: "spec.jobTemplate.spec.template.spec" }] : [];
+            // Only an object can hold containers; any other value yields no pod spec (and no images).
+            const podSpec = field(spec, "jobTemplate", "spec", "template", "spec");
+            return isRecord(podSpec) ? [{ spec: podSpec, path: "spec.jobTemplate.spec.template.spec" }] : [];
         }
         case "InferenceService": {
             const out: PodSpecAt[] = [];
             for (const component of KSERVE_COMPONENTS) {
-                if (spec[component] && typeof spec[component] === "object") {
-                    out.push({ spec: spec[component], path: `spec.${component}` });
+                const componentSpec = spec[component];
+                if (isRecord(componentSpec)) {
+                    out.push({ spec: componentSpec, path: `spec.${component}` });
                 }
             }
-            if (Array.isArray(spec.canary)) {
-                spec.canary.forEach((entry: any, i: number) => {
-                    if (entry?.predictor && typeof entry.predictor === "object") {
-                        out.push({ spec: entry.predictor, path: `spec.canary[${i}].predictor` });
+            const canary = spec.canary;
+            if (isArray(canary)) {
+                canary.forEach((entry, i) => {
+                    const predictor = field(entry, "predictor");
+                    if (isRecord(predictor)) {
+                        out.push({ spec: predictor, path: `spec.canary[${i}].predictor` });
                     }
                 });
             }
             return out;
         }
         default: {
-            const podSpec = spec.template?.spec;
-            return podSpec ? [{ spec: podSpec, path: "spec.template.spec" }] : [];
+            const podSpec = field(spec, "template", "spec");
+            return isRecord(podSpec) ? [{ spec: podSpec, path: "spec.template.spec" }] : [];
         }
     }
 }
@@ -145,11 +155,11 @@ export function imagesOf(located: LocatedObject): ImageAt[] {
     for (const { spec, path } of podSpecsOf(located)) {
         for (const list of CONTAINER_LISTS) {
             const containers = spec[list];
-            if (!Array.isArray(containers)) {
+            if (!isArray(containers)) {
                 continue;
             }
             for (let i = 0; i < containers.length; i++) {
-                const image = containers[i]?.image;
+                const image = field(containers[i], "image");
                 if (typeof image === "string") {
                     out.push({ image, path: `${path}.${list}[${i}].image` });
                 }
@@ -180,14 +190,15 @@ const MODEL_SPEC_KEYS = [
     "custom",
 ] as const;
 
-function storageUrisIn(holder: any, path: string, out: StorageUriAt[]): void {
-    if (typeof holder.storageUri === "string") {
-        out.push({ uri: holder.storageUri, path: `${path}.storageUri` });
+function storageUrisIn(holder: Record<string, unknown>, path: string, out: StorageUriAt[]): void {
+    const single = holder.storageUri;
+    if (typeof single === "string") {
+        out.push({ uri: single, path: `${path}.storageUri` });
     }
     const many = holder.storageUris;
-    if (Array.isArray(many)) {
-        many.forEach((entry: any, i: number) => {
-            const uri = typeof entry === "string" ? entry : entry?.uri ?? entry?.storageUri;
+    if (isArray(many)) {
+        many.forEach((entry, i) => {
+            const uri = typeof entry === "string" ? entry : field(entry, "uri") ?? field(entry, "storageUri");
             if (typeof uri === "string") {
                 out.push({ uri, path: `${path}.storageUris[${i}]` });
             }
@@ -205,7 +216,7 @@ export function storageUrisOf(located: LocatedObject): StorageUriAt[] {
         storageUrisIn(spec, path, out);
         for (const key of MODEL_SPEC_KEYS) {
             const model = spec[key];
-            if (model && typeof model === "object") {
+            if (isRecord(model)) {
                 storageUrisIn(model, `${path}.${key}`, out);
             }
         }
@@ -224,7 +235,7 @@ export interface ReferenceAt {
  * Every workload image and `oci://` storage URI in the Kubernetes objects of a resource, declared
  * directly or inside a manifest bundle: what the reference-checking policies look at.
  */
-export function referencesOf(type: string, resourceName: string, props: Record<string, any>): ReferenceAt[] {
+export function referencesOf(type: string, resourceName: string, props: Record<string, unknown>): ReferenceAt[] {
     const out: ReferenceAt[] = [];
     for (const located of kubernetesObjectsOf(type, props)) {
         const what = describeObject(resourceName, located);

@@ -1,5 +1,6 @@
 // Model images (modelcar OciArtifacts) as the stack policies see them.
 import { KIND_MODELCAR_IMAGE, OCI_ARTIFACT } from "./types";
+import { field } from "./values";
 
 export interface ModelImage {
     readonly urn: string;
@@ -15,10 +16,10 @@ export interface ResourceLike {
     type: string;
     name: string;
     urn: string;
-    props: Record<string, any>;
+    props: Record<string, unknown>;
 }
 
-export function isModelImage(resource: { type: string; props: Record<string, any> }): boolean {
+export function isModelImage(resource: { type: string; props: Record<string, unknown> }): boolean {
     return resource.type === OCI_ARTIFACT && resource.props.kind === KIND_MODELCAR_IMAGE;
 }
 
@@ -32,14 +33,14 @@ export function modelImagesOf(resources: readonly ResourceLike[]): ModelImage[] 
         const reference =
             typeof r.props.reference === "string" && r.props.reference !== ""
                 ? r.props.reference
-                : `${registry}/${repository}@${digest}`;
+                : `${String(registry)}/${String(repository)}@${String(digest)}`;
         out.push({
             urn: r.urn,
             name: r.name,
             registry: String(registry),
             repository: String(repository),
             reference,
-            signingEnabled: r.props.signing?.enabled === true,
+            signingEnabled: field(r.props.signing, "enabled") === true,
         });
     }
     return out;

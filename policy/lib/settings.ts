@@ -20,7 +20,7 @@ export function settingsOf<T extends object>(args: { getConfig<U extends object>
 }
 
 function mergeSettings<T extends object>(given: Partial<T>, defaults: T): T {
-    const merged: any = { ...defaults };
+    const merged = { ...defaults } as Record<string, unknown>;
     for (const [key, value] of Object.entries(given)) {
         if (value !== undefined && value !== null && key !== "enforcementLevel") {
             merged[key] = value;

@@ -72,6 +72,11 @@ export interface EngineEvent {
     [other: string]: unknown;
 }
 
+/** A JSON object from the stream, taken as an event: only the fields the report reads are typed. */
+function isEngineEvent(value: unknown): value is EngineEvent {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
  * Splits the engine's output into events. Accepts one JSON object per line (the streaming form),
  * pretty-printed objects one after another, or a single JSON array of events; text outside JSON
@@ -80,8 +85,9 @@ export interface EngineEvent {
 export function parseEventStream(text: string): EngineEvent[] {
     const trimmed = text.trimStart();
     if (trimmed.startsWith("[")) {
-        const parsed = JSON.parse(trimmed);
-        return Array.isArray(parsed) ? parsed : [];
+        const parsed: unknown = JSON.parse(trimmed);
+        // A saved array of events: its entries pass through as written, like the objects below.
+        return Array.isArray(parsed) ? (parsed as EngineEvent[]) : [];
     }
     const events: EngineEvent[] = [];
     let depth = 0;
@@ -104,8 +110,9 @@ export function parseEventStream(text: string): EngineEvent[] {
         } else if (c === "}" && depth > 0) {
             depth--;
             if (depth === 0) {
-                const value = JSON.parse(text.slice(start, i + 1));
-                events.push(value);
+                // From `{` to its `}`: JSON.parse yields an object or throws.
+                const value: unknown = JSON.parse(text.slice(start, i + 1));
+                if (isEngineEvent(value)) events.push(value);
             }
         }
     }

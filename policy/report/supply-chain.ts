@@ -4,6 +4,7 @@
 // each link is present or missing. Pure.
 import { EngineEvent } from "./events";
 import { IMAGE_ATTESTATION, IMAGE_SIGNATURE, KIND_MANIFEST_BUNDLE, OCI_ARTIFACT, ARGOCD_APPLICATION } from "../lib/types";
+import { field, stringOf } from "../lib/values";
 
 export interface ChainImage {
     reference: string;
@@ -26,13 +27,13 @@ export interface ModelChain {
 interface Planned {
     type: string;
     name: string;
-    inputs: Record<string, any>;
+    inputs: Record<string, unknown>;
 }
 
 function plannedOf(events: readonly EngineEvent[]): Planned[] {
     const byUrn = new Map<string, Planned>();
     for (const e of events) {
-        const md = e.resourcePreEvent?.metadata as { urn: string; type: string; new?: { inputs?: Record<string, any>; outputs?: Record<string, any> } } | undefined;
+        const md = e.resourcePreEvent?.metadata as { urn: string; type: string; new?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } } | undefined;
         if (!md) continue;
         const inputs = md.new?.inputs ?? md.new?.outputs;
         if (!inputs) continue;
@@ -60,18 +61,18 @@ export function supplyChainOf(events: readonly EngineEvent[]): ModelChain[] {
     const signatureFor = (reference: string) => planned.find((p) => p.type === IMAGE_SIGNATURE && p.inputs.reference === reference)?.name;
     const chains: ModelChain[] = [];
     for (const b of planned.filter((p) => p.type === OCI_ARTIFACT && p.inputs.kind === KIND_MANIFEST_BUNDLE)) {
-        const reference = String(b.inputs.reference ?? `${b.inputs.registry}/${b.inputs.repository}@${b.inputs.digest}`);
+        const reference = stringOf(b.inputs.reference ?? `${stringOf(b.inputs.registry)}/${stringOf(b.inputs.repository)}@${stringOf(b.inputs.digest)}`);
         const images = imagesOfBundle(b.inputs.manifests).map((image): ChainImage => {
             const att = planned.find((p) => p.type === IMAGE_ATTESTATION && p.inputs.reference === image);
-            return { reference: image, signature: signatureFor(image), ...(att ? { attestation: { name: att.name, predicateType: String(att.inputs.predicateType) } } : {}) };
+            return { reference: image, signature: signatureFor(image), ...(att ? { attestation: { name: att.name, predicateType: stringOf(att.inputs.predicateType) } } : {}) };
         });
         const app = planned.find(
-            (p) => p.type === ARGOCD_APPLICATION && p.inputs.spec?.source?.repoURL === `oci://${b.inputs.registry}/${b.inputs.repository}` && p.inputs.spec?.source?.targetRevision === b.inputs.digest,
+            (p) => p.type === ARGOCD_APPLICATION && field(p.inputs.spec, "source", "repoURL") === `oci://${stringOf(b.inputs.registry)}/${stringOf(b.inputs.repository)}` && field(p.inputs.spec, "source", "targetRevision") === b.inputs.digest,
         );
         const bundle = { reference, signature: signatureFor(reference) };
-        const application = app ? `${app.inputs.metadata?.namespace ?? ""}/${app.inputs.metadata?.name ?? app.name}` : undefined;
+        const application = app ? `${stringOf(field(app.inputs.metadata, "namespace") ?? "")}/${stringOf(field(app.inputs.metadata, "name") ?? app.name)}` : undefined;
         const complete = bundle.signature !== undefined && application !== undefined && images.length > 0 && images.every((i) => i.signature && i.attestation);
-        chains.push({ model: String(b.inputs.annotations?.title ?? b.inputs.repository), bundle, images, application, complete });
+        chains.push({ model: stringOf(field(b.inputs.annotations, "title") ?? b.inputs.repository), bundle, images, application, complete });
     }
     return chains.sort((a, b) => (a.model < b.model ? -1 : 1));
 }
