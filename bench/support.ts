@@ -7,7 +7,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { answers200, freePort, registryConfigYaml } from "../scripts/lib/loopback";
+import { freePort, killAndWait, registryConfigYaml, waitUntilServing } from "../scripts/lib/loopback";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
 /** Where scripts/install-go-tools puts oras, crane and cosign. */
@@ -89,22 +89,12 @@ export async function startRegistry(workDir: string): Promise<BenchRegistry> {
         child = proc;
         runningRegistries.add(proc);
         proc.on("exit", () => runningRegistries.delete(proc));
-        const deadline = Date.now() + 15_000;
-        while (Date.now() < deadline) {
-            if (proc.exitCode !== null) throw new Error(`docker-registry exited with ${proc.exitCode}: ${tail(logPath)}`);
-            if (await answers(port)) return;
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        proc.kill("SIGKILL");
-        throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 15 s: ${tail(logPath)}`);
+        await waitUntilServing(proc, { name: "docker-registry", port, path: "/v2/", log: () => tail(logPath) });
     };
     const kill = async () => {
         const proc = child;
         child = undefined;
-        if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-        const exited = new Promise((r) => proc.once("exit", r));
-        proc.kill("SIGKILL");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        await killAndWait(proc);
     };
 
     await start();
@@ -153,7 +143,6 @@ function tail(file: string): string {
     }
 }
 
-const answers = (port: number): Promise<boolean> => answers200(port, "/v2/");
 
 export interface MeasuredRun {
     /** Wall time of the command alone (the wrapper's own start-up is not included). */

@@ -1,7 +1,7 @@
 // A real registry for integration tests: Debian's `docker-registry` (distribution 2.8) on a free
 // 127.0.0.1 port with its own config and temporary storage, plus a busybox base image seeded from
 // Debian's busybox-static. Everything is torn down by stop() and, failing that, on process exit.
-import { answers200, freePort, registryConfigYaml } from "../../scripts/lib/loopback";
+import { freePort, killAndWait, registryConfigYaml, waitUntilServing } from "../../scripts/lib/loopback";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -74,22 +74,12 @@ export async function startRegistry(opts: { port?: number; storageDir?: string; 
         proc.stdout?.on("data", countWrites);
         proc.stderr!.on("data", (d) => (stderr = (stderr + d.toString()).slice(-4000)));
         proc.on("exit", () => running.delete(proc));
-        const deadline = Date.now() + 15_000;
-        while (Date.now() < deadline) {
-            if (proc.exitCode !== null) throw new Error(`docker-registry exited with ${proc.exitCode}: ${stderr}`);
-            if (await answers(port)) return;
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        proc.kill("SIGKILL");
-        throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 15 s: ${stderr}`);
+        await waitUntilServing(proc, { name: "docker-registry", port, path: "/v2/", log: () => stderr });
     };
     const kill = async () => {
         const proc = child;
         child = undefined;
-        if (!proc || proc.exitCode !== null) return;
-        const exited = new Promise((r) => proc.once("exit", r));
-        proc.kill("SIGKILL");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        await killAndWait(proc);
     };
     await start();
     return {
@@ -110,7 +100,6 @@ export async function startRegistry(opts: { port?: number; storageDir?: string; 
     };
 }
 
-const answers = (port: number): Promise<boolean> => answers200(port, "/v2/");
 
 export { freePort };
 
