@@ -274,11 +274,12 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
 const namedEscapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
 /**
- * Control characters and line separators as escapes (`\n`, `\u001b`), so a config value quoted in a
- * message keeps its problem on one line and cannot drive the terminal.
+ * Control characters (Unicode Cc: U+0000–U+001F, U+007F–U+009F) and line separators as escapes
+ * (`\n`, `\u001b`), so a config value quoted in a message keeps its problem on one line and cannot
+ * drive the terminal.
  */
 function escapeControlCharacters(text: string): string {
-    return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => namedEscapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => namedEscapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** One block listing every problem, for the single error `loadStackConfig` throws: one line per problem. */

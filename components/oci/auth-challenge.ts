@@ -47,11 +47,11 @@ function basicHeader(c: Credentials): string {
 }
 
 const basicScheme: AuthScheme = {
-    async authorize(_challenge, ctx) {
+    authorize(_challenge, ctx) {
         if (!ctx.credentials) {
-            throw new RegistryError(`registry ${ctx.registry} asks for Basic credentials and none are configured`, { kind: "unauthorized", registry: ctx.registry, status: 401 });
+            return Promise.reject(new RegistryError(`registry ${ctx.registry} asks for Basic credentials and none are configured`, { kind: "unauthorized", registry: ctx.registry, status: 401 }));
         }
-        return basicHeader(ctx.credentials);
+        return Promise.resolve(basicHeader(ctx.credentials));
     },
 };
 
@@ -121,7 +121,7 @@ async function fetchToken(challenge: AuthChallenge, ctx: AuthContext): Promise<s
     }
     let parsed: { token?: string; access_token?: string };
     try {
-        parsed = JSON.parse(res.body.toString("utf8"));
+        parsed = JSON.parse(res.body.toString("utf8")) as { token?: string; access_token?: string };
     } catch {
         throw new RegistryError(`registry ${registry}: token service ${service} answered with something that is not JSON; check the realm the registry advertises`, { kind: "protocol", registry });
     }

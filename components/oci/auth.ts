@@ -25,15 +25,21 @@ interface DockerConfigFile {
 
 /** Credentials for a registry from Docker's config.json; undefined when none are stored there. */
 export function credentialsFromDockerConfig(registry: string, configPath = dockerConfigPath()): Credentials | undefined {
-    let parsed: DockerConfigFile;
+    const unreadable = (why: string) => `cannot read Docker credentials from ${configPath}: ${why}; fix the file or set the registry password explicitly`;
+    let text: string;
     try {
-        parsed = JSON.parse(fs.readFileSync(configPath, "utf8"));
+        text = fs.readFileSync(configPath, "utf8");
     } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        // Only the error class: a JSON.parse message quotes the text around the error, which here
-        // may be a base64 user:password.
-        const why = err instanceof SyntaxError ? "it is not valid JSON" : ((err as NodeJS.ErrnoException).code ?? "unreadable");
-        throw new Error(`cannot read Docker credentials from ${configPath}: ${why}; fix the file or set the registry password explicitly`);
+        throw new Error(unreadable((err as NodeJS.ErrnoException).code ?? "unreadable"), { cause: err });
+    }
+    let parsed: DockerConfigFile;
+    try {
+        parsed = JSON.parse(text) as DockerConfigFile;
+    } catch {
+        // Only the error class, and no cause: a JSON.parse message quotes the text around the
+        // error, which here may be a base64 user:password.
+        throw new Error(unreadable("it is not valid JSON"));
     }
     // Keys appear as bare hosts or URLs; Docker Hub historically as https://index.docker.io/v1/.
     const wanted = registry === DOCKER_HUB ? [DOCKER_HUB, "index.docker.io", "registry-1.docker.io"] : [registry];
@@ -78,7 +84,7 @@ export function credentialsFromHelper(name: string, serverUrl: string, configPat
     if (res.status !== 0) return undefined;
     let reply: { Username?: string; Secret?: string };
     try {
-        reply = JSON.parse(res.stdout);
+        reply = JSON.parse(res.stdout) as { Username?: string; Secret?: string };
     } catch {
         throw new Error(`${program} answered for ${serverUrl} with something that is not JSON; check the helper`);
     }

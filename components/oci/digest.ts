@@ -15,7 +15,7 @@ export function sortKeysDeep(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(sortKeysDeep);
     if (value !== null && typeof value === "object") {
         const sorted: Record<string, unknown> = {};
-        for (const key of Object.keys(value as object).sort()) {
+        for (const key of Object.keys(value).sort()) {
             const v = (value as Record<string, unknown>)[key];
             if (v !== undefined) sorted[key] = sortKeysDeep(v);
         }

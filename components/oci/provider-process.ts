@@ -16,7 +16,13 @@ export function tsNodeEntry(): string | undefined {
 export function loadByPath<T>(implementationPath: string, tsNodePath: string | undefined): T {
     if (implementationPath.endsWith(".ts") && tsNodePath) {
         const registered = (process as unknown as { [k: symbol]: unknown })[Symbol.for("ts-node.register.instance")];
-        if (!registered) require(tsNodePath).register({ transpileOnly: true });
+        if (!registered) requireByPath<typeof import("ts-node")>(tsNodePath).register({ transpileOnly: true });
     }
-    return require(implementationPath);
+    return requireByPath<T>(implementationPath);
+}
+
+/** The module at an absolute path, typed as the caller says (require() itself returns `any`). */
+function requireByPath<T>(modulePath: string): T {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is known only in the provider's process, and the load must be synchronous: no static import can do it
+    return require(modulePath) as T;
 }

@@ -107,9 +107,7 @@ function blobSource(blob: ArtifactBlob, artifact: ComposedArtifact, opts: PushOp
     const origin = blob.origin;
     switch (origin.kind) {
         case "bytes":
-            return async function* () {
-                yield origin.bytes;
-            };
+            return () => [origin.bytes];
         case "directory":
             return () => streamTar(origin.layer.plan, { readChunkBytes: 1024 * 1024 });
         case "registry": {

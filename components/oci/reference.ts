@@ -98,7 +98,7 @@ export function parseImageReference(ref: string): ImageReference {
 }
 
 function normaliseHost(host: string, fail: (why: string) => never): string {
-    let name = host;
+    let name: string;
     let port: string | undefined;
     if (host.startsWith("[")) {
         const close = host.indexOf("]");

@@ -1,6 +1,7 @@
 // The distribution API of one registry, over transport.ts: blob HEAD/GET/stream/mount, resumable
 // uploads (upload.ts), manifests GET/HEAD/PUT/DELETE and referrers. Every digest read is verified.
 import * as http from "http";
+import { isPlainObject } from "../lib/plain-object";
 import { credentialsFromDockerConfig } from "./auth";
 import { sha256Digest, verifyDigest } from "./digest";
 import { RegistryError } from "./errors";
@@ -79,7 +80,7 @@ export class RegistryClient {
         const q = new URLSearchParams({ mount: digest, from: fromRepository });
         const res = await this.request({
             method: "POST",
-            url: `/v2/${repository}/blobs/uploads/?${q}`,
+            url: `/v2/${repository}/blobs/uploads/?${q.toString()}`,
             repository,
             mountFrom: fromRepository,
             ok: [201, 202],
@@ -113,7 +114,8 @@ export class RegistryClient {
         }
         let mediaType = String(res.headers["content-type"] ?? "").split(";")[0];
         try {
-            mediaType = JSON.parse(res.body.toString("utf8")).mediaType ?? mediaType;
+            const parsed: unknown = JSON.parse(res.body.toString("utf8"));
+            if (isPlainObject(parsed) && typeof parsed.mediaType === "string") mediaType = parsed.mediaType;
         } catch {
             /* keep the header's */
         }
@@ -151,7 +153,7 @@ export class RegistryClient {
      * the fallback tag `sha256-<hex>` on registries without it (distribution 2.8).
      */
     async referrers(repository: string, digest: string, artifactType?: string): Promise<Array<{ digest: string; artifactType?: string; mediaType: string; annotations?: Record<string, string> }>> {
-        const q = artifactType ? `?${new URLSearchParams({ artifactType })}` : "";
+        const q = artifactType ? `?${new URLSearchParams({ artifactType }).toString()}` : "";
         const res = await this.request({ method: "GET", url: `/v2/${repository}/referrers/${digest}${q}`, repository, ok: [200, 404], headers: { accept: OCI_INDEX }, operation: `GET of referrers of ${digest}` });
         let body: Buffer | undefined = res.status === 200 ? res.body : undefined;
         const fallback = !body;
@@ -178,6 +180,6 @@ export class RegistryClient {
 export function checkReturnedDigest(res: TransportResponse, expected: string, registry: string, repository: string): void {
     const returned = res.headers["docker-content-digest"];
     if (returned && returned !== expected) {
-        throw new RegistryError(`registry ${registry}/${repository} stored ${returned}, expected ${expected}`, { kind: "digest-mismatch", registry, repository });
+        throw new RegistryError(`registry ${registry}/${repository} stored ${String(returned)}, expected ${expected}`, { kind: "digest-mismatch", registry, repository });
     }
 }

@@ -260,7 +260,7 @@ export async function walkDirectory(root: string, opts: DirectoryPlanOptions): P
         try {
             raw = await fs.promises.readdir(dir, { encoding: "buffer" });
         } catch (err) {
-            throw new Error(`${label}: cannot list ${dir}: ${(err as NodeJS.ErrnoException).code}; make it readable (chmod a+rx)`);
+            throw new Error(`${label}: cannot list ${dir}: ${(err as NodeJS.ErrnoException).code}; make it readable (chmod a+rx)`, { cause: err });
         }
         for (const bytes of raw) {
             const name = bytes.toString("utf8");

@@ -283,7 +283,7 @@ export class Transport {
     // ---- auth --------------------------------------------------------------------------------
 
     private async answerChallenge(res: TransportResponse, req: TransportRequest, attempts: number): Promise<void> {
-        const challenge = parseAuthChallenge(res.headers["www-authenticate"] as string | undefined);
+        const challenge = parseAuthChallenge(res.headers["www-authenticate"]);
         if (!challenge || (challenge.scheme === "basic" && !this.credentials)) throw this.statusError(res, req, attempts, false);
         const scheme = AUTH_SCHEMES[challenge.scheme];
         if (!scheme) {
@@ -343,7 +343,7 @@ export class Transport {
     private open(req: TransportRequest, target: URL): Promise<http.IncomingMessage> {
         return new Promise((resolve, reject) => {
             let settled = false;
-            const fail = (err: unknown) => {
+            const fail = (err: Error) => {
                 if (settled) return;
                 settled = true;
                 request.destroy();

@@ -19,8 +19,8 @@ import { RegistryError } from "./errors";
 import { AuthRenewed, Transport, TransportRequest, TransportResponse } from "./transport";
 import { UploadSessions } from "./upload-sessions";
 
-/** A blob's bytes, from the start, re-openable (an upload continues by re-reading and skipping). */
-export type BlobSource = () => AsyncIterable<Buffer>;
+/** A blob's bytes, from the start, re-openable (an upload continues by re-reading and skipping); bytes in memory as a plain iterable. */
+export type BlobSource = () => AsyncIterable<Buffer> | Iterable<Buffer>;
 
 export interface UploadOptions {
     /** Chunked upload with chunks of this many bytes (raised to the registry's OCI-Chunk-Min-Length). */
@@ -251,7 +251,7 @@ class BlobUpload {
     private checkCommitted(res: TransportResponse): void {
         const returned = res.headers["docker-content-digest"];
         if (returned && returned !== this.descriptor.digest) {
-            throw new RegistryError(`${this.operation} on ${this.client.registry}/${this.repository}: the registry stored ${returned}`, {
+            throw new RegistryError(`${this.operation} on ${this.client.registry}/${this.repository}: the registry stored ${String(returned)}`, {
                 kind: "digest-mismatch",
                 registry: this.client.registry,
                 repository: this.repository,
@@ -292,7 +292,7 @@ async function* countBytes(source: AsyncIterable<Buffer>, count: (n: number) => 
 }
 
 /** Passes a blob's bytes through from `skip` on. */
-async function* skipping(source: AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
+async function* skipping(source: AsyncIterable<Buffer> | Iterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
     let seen = 0;
     for await (const chunk of source) {
         const start = seen;
@@ -307,7 +307,7 @@ async function* skipping(source: AsyncIterable<Buffer>, skip: number): AsyncGene
  * the registry). The last piece is held back until the hash is known, so a wrong blob never
  * completes at the registry.
  */
-export async function* verifyingStream(source: AsyncIterable<Buffer>, descriptor: { digest: string; size: number }, skip: number): AsyncGenerator<Buffer> {
+export async function* verifyingStream(source: AsyncIterable<Buffer> | Iterable<Buffer>, descriptor: { digest: string; size: number }, skip: number): AsyncGenerator<Buffer> {
     const hash = createHash("sha256");
     let seen = 0;
     let held: Buffer | undefined;

@@ -11,14 +11,14 @@ interface GeneratedPasswordInputs {
 
 // The provider is serialised into the state: keep it self-contained (require inside the functions).
 export const generatedPasswordProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: GeneratedPasswordInputs) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+    create(inputs: GeneratedPasswordInputs) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialised into the state without the module's imports: the function loads what it uses
         const crypto = require("crypto") as typeof import("crypto");
-        return { id: crypto.randomUUID(), outs: { bytes: inputs.bytes, value: crypto.randomBytes(inputs.bytes).toString("base64url") } };
+        return Promise.resolve({ id: crypto.randomUUID(), outs: { bytes: inputs.bytes, value: crypto.randomBytes(inputs.bytes).toString("base64url") } });
     },
-    async diff(_id: string, olds: GeneratedPasswordInputs, news: GeneratedPasswordInputs) {
+    diff(_id: string, olds: GeneratedPasswordInputs, news: GeneratedPasswordInputs) {
         const changed = olds.bytes !== news.bytes;
-        return { changes: changed, replaces: changed ? ["bytes"] : [], deleteBeforeReplace: false };
+        return Promise.resolve({ changes: changed, replaces: changed ? ["bytes"] : [], deleteBeforeReplace: false });
     },
 };
 

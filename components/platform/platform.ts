@@ -189,7 +189,7 @@ export function declarePlatform(parent: pulumi.Resource, name: string, args: Pla
         ready.push(policy);
     }
 
-    return { ...out, argocdRegistryCreds, readyDependencies: ready } as PlatformResources;
+    return { ...out, argocdRegistryCreds, readyDependencies: ready };
 }
 
 /**

@@ -16,8 +16,8 @@ export function renderQuery(template: string, values: Record<string, string>): s
 
 function describeError(err: unknown): string {
     if (err instanceof Error) {
-        const cause = (err as Error & { cause?: unknown }).cause;
-        const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : undefined;
+        const cause = err.cause;
+        const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
         if (err.name === "TimeoutError") return "timed out";
         if (code) return `${code} (${cause instanceof Error ? cause.message : err.message})`;
         // fetch's own "fetch failed" says nothing; its cause does (e.g. "bad port").
@@ -41,7 +41,7 @@ export async function queryInstant(prometheusUrl: string, query: string, timeout
     }
     let body: { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown } };
     try {
-        body = JSON.parse(text);
+        body = JSON.parse(text) as typeof body;
     } catch {
         return fail(`failed: HTTP ${response.status}, not a Prometheus API answer: ${text.slice(0, 200)}`);
     }

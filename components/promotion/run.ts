@@ -57,7 +57,7 @@ export function parsePromotionConfig(raw: unknown, file: string): PromotionConfi
 export function canaryStepsOf(policyConfig: unknown): CanarySteps {
     const entry = (policyConfig as Record<string, unknown> | undefined)?.["limit-canary-traffic"] as Partial<CanarySteps> | undefined;
     return {
-        allowedSteps: Array.isArray(entry?.allowedSteps) ? [...entry!.allowedSteps].sort((a, b) => a - b) : [...canaryDefaults.allowedSteps],
+        allowedSteps: Array.isArray(entry?.allowedSteps) ? [...entry.allowedSteps].sort((a, b) => a - b) : [...canaryDefaults.allowedSteps],
         maxTrafficPercent: typeof entry?.maxTrafficPercent === "number" ? entry.maxTrafficPercent : canaryDefaults.maxTrafficPercent,
     };
 }

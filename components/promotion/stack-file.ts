@@ -3,7 +3,7 @@
 // `canary.trafficPercent` (step-up, rollback) or `version`, its `modelDir`/`modelSource` and `canary` (promote) change,
 // spliced in at the nodes' source positions.
 // The new file is what the GitOps trail reviews (a commit / PR). Pure: text in, text out.
-import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap } from "yaml";
 import { locationOf, ModelLocation, ModelRollout, RolloutState } from "./decide";
 
 export const MODELS_KEY = "modelship:models";
@@ -26,11 +26,11 @@ function modelNode(doc: Document.Parsed, model: string, file: string): { node: Y
         throw new StackFileError(`${file} has no config."${MODELS_KEY}" list: nothing to promote; add the model there first`);
     }
     const names: string[] = [];
-    for (const [index, item] of (models as YAMLSeq).items.entries()) {
+    for (const [index, item] of models.items.entries()) {
         if (!isMap(item)) continue;
         const name = item.get("name");
         if (typeof name === "string") names.push(name);
-        if (name === model) return { node: item as YAMLMap, index };
+        if (name === model) return { node: item, index };
     }
     throw new StackFileError(`${file} has no model "${model}" in ${MODELS_KEY} (models: ${names.length > 0 ? names.join(", ") : "none"}): pass --model with one of them`);
 }
@@ -54,11 +54,11 @@ export function readModelRollout(text: string, model: string, file: string): Mod
         throw new StackFileError(`${at}.canary must be a map {version, modelDir or modelSource, trafficPercent}`);
     }
     const canaryVersion = canaryNode.get("version");
-    const canaryLocation = locationIn(canaryNode as YAMLMap);
+    const canaryLocation = locationIn(canaryNode);
     const trafficPercent = canaryNode.get("trafficPercent");
     if (typeof canaryVersion !== "string" || !canaryLocation || typeof trafficPercent !== "number" || !Number.isInteger(trafficPercent)) {
         throw new StackFileError(
-            `${at}.canary needs version and one of modelDir or modelSource (strings) and trafficPercent (a whole number), got ${JSON.stringify((canaryNode as YAMLMap).toJSON())}`,
+            `${at}.canary needs version and one of modelDir or modelSource (strings) and trafficPercent (a whole number), got ${JSON.stringify(canaryNode.toJSON())}`,
         );
     }
     return { name: model, version, ...location, ...(namespace ? { namespace } : {}), canary: { version: canaryVersion, ...canaryLocation, trafficPercent } };
@@ -114,7 +114,7 @@ export function writeModelRollout(text: string, model: string, from: RolloutStat
     const { node } = modelNode(doc, model, file);
     const splices: Splice[] = [];
     const setScalar = (map: YAMLMap, key: string, value: string | number) => {
-        const scalar = map.get(key, true) as Scalar | undefined;
+        const scalar = map.get(key, true);
         if (!scalar?.range) throw new StackFileError(`${file}: model "${model}": cannot locate ${key} in the file`);
         splices.push({ start: scalar.range[0], end: scalar.range[1], text: scalarText(value) });
     };

@@ -20,6 +20,16 @@ export interface ApplicationInput {
     annotations?: Record<string, string>;
 }
 
+/** The Application buildApplication renders (`argoproj.io/v1alpha1`). */
+export interface ArgoApplication extends KubernetesObject {
+    spec: {
+        project: string;
+        source: { repoURL: string; targetRevision: string; path: string };
+        destination: { server: string; namespace: string };
+        syncPolicy: { automated: { prune: boolean; selfHeal: boolean }; syncOptions: string[] };
+    };
+}
+
 /** `oci://host/repo`, the form Argo CD (≥3.1) takes for OCI sources. */
 export function ociRepoUrl(repository: string): string {
     if (/^[a-z]+:\/\//.test(repository) || repository.includes("@") || /:[^/]*$/.test(repository.split("/").slice(1).join("/"))) {
@@ -28,7 +38,7 @@ export function ociRepoUrl(repository: string): string {
     return `oci://${repository}`;
 }
 
-export function buildApplication(input: ApplicationInput): KubernetesObject {
+export function buildApplication(input: ApplicationInput): ArgoApplication {
     if (!/^sha256:[a-f0-9]{64}$/.test(input.bundleDigest)) {
         throw new Error(`Application ${input.name}: targetRevision must be a bundle digest sha256:<64 hex>, got "${input.bundleDigest}"`);
     }

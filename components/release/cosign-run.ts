@@ -114,6 +114,7 @@ async function checkCosignVersion(cosign: string, wanted: number): Promise<void>
         throw new Error(
             `cannot run "${cosign}" (${(err as Error).message}): install cosign v${wanted} on the PATH of pulumi ` +
                 `(scripts/install-go-tools builds it from its Go module) or point MODELSHIP_COSIGN at it`,
+            { cause: err },
         );
     }
     const found = /GitVersion:\s*v?(\d+)\.(\d+)\.(\d+)/.exec(run.stdout + run.stderr);

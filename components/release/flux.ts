@@ -26,9 +26,27 @@ export interface FluxBundleInput {
     interval?: string;
 }
 
+/** The OCIRepository buildOciRepository renders (`source.toolkit.fluxcd.io/v1`). */
+export interface FluxOciRepository extends KubernetesObject {
+    spec: {
+        url: string;
+        ref: { digest: string };
+        interval: string;
+        layerSelector: { mediaType: string; operation: string };
+        insecure?: boolean;
+        secretRef?: { name: string };
+        verify?: { provider: string; secretRef: { name: string } };
+    };
+}
+
+/** The Kustomization buildKustomization renders (`kustomize.toolkit.fluxcd.io/v1`). */
+export interface FluxKustomization extends KubernetesObject {
+    spec: { interval: string; sourceRef: { kind: string; name: string }; path: string; prune: boolean; wait: boolean };
+}
+
 const labels = { "app.kubernetes.io/managed-by": "modelship" };
 
-export function buildOciRepository(input: FluxBundleInput): KubernetesObject {
+export function buildOciRepository(input: FluxBundleInput): FluxOciRepository {
     if (!/^sha256:[a-f0-9]{64}$/.test(input.bundleDigest)) throw new Error(`the Flux source must be pinned by digest, got "${input.bundleDigest}"`);
     return {
         apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -46,7 +64,7 @@ export function buildOciRepository(input: FluxBundleInput): KubernetesObject {
     };
 }
 
-export function buildKustomization(input: FluxBundleInput): KubernetesObject {
+export function buildKustomization(input: FluxBundleInput): FluxKustomization {
     return {
         apiVersion: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",

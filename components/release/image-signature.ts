@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryConfig, SigningConfig } from "../config/schema";
 import { loadByPath, tsNodeEntry } from "../oci/provider-process";
+import type { SignatureRecipe } from "./cosign-run";
 import { COSIGN_PASSWORD_ENV, cosignSignInvocation, keyEnvironmentVariable, signatureLocation, signingEnvironmentNames } from "./signing";
 
 const implementationPath: string = require.resolve("./cosign-run");
@@ -21,22 +22,27 @@ function loadImplementation(): typeof import("./cosign-run") {
 }
 
 /** What changes the signature itself; anything else (credentials) is carried along without re-signing. */
-const SIGNATURE_KEYS = ["args", "cosignVersion", "signatureFormat", "signatureReference", "predicate", "predicateType"];
+const SIGNATURE_KEYS: ReadonlyArray<keyof SignatureRecipe> = ["args", "cosignVersion", "signatureFormat", "signatureReference", "predicate", "predicateType"];
+
+/** What the provider records: its inputs (the recipe), and whether the registry still holds the signature. */
+interface ImageSignatureOutputs extends SignatureRecipe {
+    present?: boolean;
+}
 
 export const imageSignatureProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: SignatureRecipe): Promise<pulumi.dynamic.CreateResult<ImageSignatureOutputs>> {
         await loadImplementation().signImage(inputs);
         return { id: inputs.reference, outs: { ...inputs, present: true } };
     },
 
-    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+    diff(id: string, olds: ImageSignatureOutputs, news: SignatureRecipe): Promise<pulumi.dynamic.DiffResult> {
         const replaces = olds.reference !== news.reference ? ["reference"] : [];
-        const updates = SIGNATURE_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        const updates: string[] = SIGNATURE_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         if (olds.present === false) updates.push("present");
-        return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+        return Promise.resolve({ changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false });
     },
 
-    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, props: ImageSignatureOutputs): Promise<pulumi.dynamic.ReadResult<ImageSignatureOutputs>> {
         let present = props?.present ?? true;
         try {
             present = await loadImplementation().signaturePresent(props);
@@ -46,7 +52,7 @@ export const imageSignatureProvider: pulumi.dynamic.ResourceProvider = {
         return { id, props: { ...props, present } };
     },
 
-    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+    async update(id: string, olds: ImageSignatureOutputs, news: SignatureRecipe): Promise<pulumi.dynamic.UpdateResult<ImageSignatureOutputs>> {
         await loadImplementation().signImage(news);
         return { outs: { ...news, present: true } };
     },

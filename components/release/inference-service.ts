@@ -60,11 +60,43 @@ export interface InferenceServiceSpecInput {
     provenance?: ProvenanceConfig;
 }
 
-export type KubernetesObject = Record<string, any> & {
+/** A Kubernetes object as plain JSON: what every object has, the rest of unknown shape. */
+export interface KubernetesObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: any };
-};
+    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+    [key: string]: unknown;
+}
+
+/** A predictor's `model`: the model server container KServe merges into the serving runtime's. */
+interface PredictorModel {
+    name: string;
+    modelFormat: { name: string };
+    runtime?: string;
+    storageUri: string;
+    resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+}
+
+/** `spec.predictor`, or a Standard-mode canary entry's `predictor`. */
+interface Predictor {
+    /** Standard mode: the version it serves (see the file comment). */
+    name?: string;
+    /** Knative mode, during a canary. */
+    canaryTrafficPercent?: number;
+    /** Component pod annotations: the version and digest this predictor serves. */
+    annotations: Record<string, string>;
+    imagePullSecrets?: Array<{ name: string }>;
+    model: PredictorModel;
+}
+
+/** The InferenceService buildInferenceService renders (KServe `serving.kserve.io/v1beta1`). */
+export interface InferenceService extends KubernetesObject {
+    spec: {
+        predictor: Predictor;
+        /** Standard mode, during a canary. */
+        canary?: Array<{ trafficPercent: number; predictor: Predictor }>;
+    };
+}
 
 const DIGEST_REFERENCE = /^[^@\s]+@sha256:[a-f0-9]{64}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -87,22 +119,22 @@ export function storageUri(image: string): string {
  */
 export const MODEL_CONTAINER_NAME = "kserve-container";
 
-function predictorBody(input: InferenceServiceSpecInput, served: ModelVersionImage): Record<string, any> {
-    const model: Record<string, any> = { name: MODEL_CONTAINER_NAME, modelFormat: { name: input.format } };
-    if (input.runtime) model.runtime = input.runtime;
-    model.storageUri = storageUri(served.image);
-    model.resources = {
-        requests: { cpu: input.resources.cpu, memory: input.resources.memory },
-        limits: { cpu: input.resources.cpu, memory: input.resources.memory },
+function predictorBody(input: InferenceServiceSpecInput, served: ModelVersionImage): Predictor {
+    const model: PredictorModel = {
+        name: MODEL_CONTAINER_NAME,
+        modelFormat: { name: input.format },
+        ...(input.runtime ? { runtime: input.runtime } : {}),
+        storageUri: storageUri(served.image),
+        resources: {
+            requests: { cpu: input.resources.cpu, memory: input.resources.memory },
+            limits: { cpu: input.resources.cpu, memory: input.resources.memory },
+        },
     };
-    const body: Record<string, any> = {
+    return {
         annotations: { [MODEL_DIGEST_ANNOTATION]: digestOfReference(served.image), [MODEL_VERSION_ANNOTATION]: served.version },
+        ...(input.imagePullSecrets && input.imagePullSecrets.length > 0 ? { imagePullSecrets: input.imagePullSecrets.map((name) => ({ name })) } : {}),
+        model,
     };
-    if (input.imagePullSecrets && input.imagePullSecrets.length > 0) {
-        body.imagePullSecrets = input.imagePullSecrets.map((name) => ({ name }));
-    }
-    body.model = model;
-    return body;
 }
 
 /** Problems with the input, all at once (empty when valid). */
@@ -127,7 +159,7 @@ export function inferenceServiceInputProblems(input: InferenceServiceSpecInput):
 }
 
 /** Builds the InferenceService (see the file comment for the canary rendering per mode). */
-export function buildInferenceService(input: InferenceServiceSpecInput): KubernetesObject {
+export function buildInferenceService(input: InferenceServiceSpecInput): InferenceService {
     const problems = inferenceServiceInputProblems(input);
     if (problems.length > 0) throw new Error(`invalid InferenceService input for ${input.name}: ${problems.join("; ")}`);
 
@@ -142,14 +174,14 @@ export function buildInferenceService(input: InferenceServiceSpecInput): Kuberne
         if (value) annotations[PROVENANCE_ANNOTATIONS[key]] = value;
     }
 
-    const spec: Record<string, any> = {};
+    let spec: InferenceService["spec"];
     const canary = input.canary;
     if (input.deploymentMode === "Knative") {
         const served = canary ?? input.stable;
-        spec.predictor = predictorBody(input, served);
+        spec = { predictor: predictorBody(input, served) };
         if (canary) spec.predictor = { canaryTrafficPercent: canary.trafficPercent, ...spec.predictor };
     } else {
-        spec.predictor = { name: input.stable.version, ...predictorBody(input, input.stable) };
+        spec = { predictor: { name: input.stable.version, ...predictorBody(input, input.stable) } };
         if (canary) {
             spec.canary = [
                 { trafficPercent: canary.trafficPercent, predictor: { name: canary.version, ...predictorBody(input, canary) } },

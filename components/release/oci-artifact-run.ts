@@ -10,7 +10,7 @@ import { explainRegistryError } from "./registry-hints";
 
 /** The resource's inputs as the provider receives them (secrets unwrapped). */
 export interface OciArtifactInputs extends Omit<ArtifactRecipe, "files"> {
-    manifests?: Array<Record<string, any>>;
+    manifests?: Array<Record<string, unknown>>;
     configPath?: string;
 }
 

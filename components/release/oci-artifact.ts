@@ -7,6 +7,8 @@
 // closure captures two path strings, nothing else.
 import * as pulumi from "@pulumi/pulumi";
 import { loadByPath, tsNodeEntry } from "../oci/provider-process";
+import type { KubernetesObject } from "./inference-service";
+import type { OciArtifactInputs } from "./oci-artifact-run";
 
 const implementationPath: string = require.resolve("./oci-artifact-run");
 const tsNodePath = tsNodeEntry();
@@ -15,25 +17,37 @@ function loadImplementation(): typeof import("./oci-artifact-run") {
     return loadByPath(implementationPath, tsNodePath);
 }
 
+/** The resource's inputs as the provider receives them: the push recipe, and what only the policy pack reads. */
+interface OciArtifactProviderInputs extends OciArtifactInputs {
+    signing?: SigningInput;
+}
+
+/** What the provider records: its inputs, what the push did, and whether the registry still holds the manifest. */
+interface OciArtifactOutputs extends OciArtifactProviderInputs {
+    bytesUploaded?: number;
+    blobsUploaded?: number;
+    present?: boolean;
+}
+
 export const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+    async create(inputs: OciArtifactProviderInputs): Promise<pulumi.dynamic.CreateResult<OciArtifactOutputs>> {
         const result = await loadImplementation().publishArtifact(inputs);
         return { id: inputs.reference, outs: { ...inputs, ...result, present: true } };
     },
 
-    async diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+    diff(id: string, olds: OciArtifactOutputs, news: OciArtifactProviderInputs): Promise<pulumi.dynamic.DiffResult> {
         // What identifies the artifact: a change replaces it (the old digest stays in the registry).
-        const replaceKeys = ["kind", "registry", "repository", "digest"].filter((k) => olds[k] !== news[k]);
-        const updateKeys = ["tag", "reference", "signing", "provenance", "manifests", "annotations", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"].filter(
+        const replaceKeys = (["kind", "registry", "repository", "digest"] as const).filter((k) => olds[k] !== news[k]);
+        const updateKeys: string[] = (["tag", "reference", "signing", "provenance", "manifests", "annotations", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"] as const).filter(
             (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
         );
         if (olds.present === false) updateKeys.push("present");
-        return { changes: replaceKeys.length + updateKeys.length > 0, replaces: replaceKeys, deleteBeforeReplace: false };
+        return Promise.resolve({ changes: replaceKeys.length + updateKeys.length > 0, replaces: replaceKeys, deleteBeforeReplace: false });
     },
 
-    async read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+    async read(id: string, props: OciArtifactOutputs): Promise<pulumi.dynamic.ReadResult<OciArtifactOutputs>> {
         // A manifest deleted from the registry is recorded as absent, so the next up pushes it again.
-        let present = true;
+        let present: boolean;
         try {
             present = await loadImplementation().artifactPresent(props);
         } catch {
@@ -42,7 +56,7 @@ export const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
         return { id, props: { ...props, present } };
     },
 
-    async update(id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+    async update(id: string, olds: OciArtifactOutputs, news: OciArtifactProviderInputs): Promise<pulumi.dynamic.UpdateResult<OciArtifactOutputs>> {
         const result = await loadImplementation().publishArtifact(news);
         return { outs: { ...news, ...result, present: true } };
     },
@@ -79,7 +93,7 @@ export interface OciArtifactArgs {
     /** Images: passed through untouched for the policy pack. */
     signing?: pulumi.Input<SigningInput>;
     /** Bundles: the Kubernetes objects the bundle's YAML encodes (the policy pack reads them). */
-    manifests?: pulumi.Input<any[]>;
+    manifests?: pulumi.Input<KubernetesObject[]>;
     /** Bundles: title/version/revision/source annotations; images: extra annotations (full names). Must match what was composed. */
     annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     username?: pulumi.Input<string>;

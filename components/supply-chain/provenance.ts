@@ -6,6 +6,7 @@
 //
 // The field paths below are shared with the Kyverno policy (which requires them at admission) and
 // the policy pack (which requires them at preview), so the three cannot drift apart.
+import { version as packageVersion } from "../../package.json";
 import type { ProvenanceConfig, ProvenanceField } from "../config/schema";
 
 export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
@@ -13,7 +14,7 @@ export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
 export const MODELSHIP_BUILD_TYPE = "https://modelship.dev/buildtypes/modelcar/v1";
 export const MODELSHIP_BUILDER_ID = "https://modelship.dev/builder";
 /** modelship's version, recorded as the builder's version. */
-export const MODELSHIP_VERSION: string = require("../../package.json").version;
+export const MODELSHIP_VERSION: string = packageVersion;
 
 /** Where each provenance field sits in the predicate (JSON path below `predicate`). */
 export const PROVENANCE_FIELD_PATHS: Readonly<Record<ProvenanceField, string[]>> = {

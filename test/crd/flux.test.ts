@@ -32,10 +32,11 @@ describe("Flux objects against the Flux CRDs", () => {
 
     it("the CRDs' rules bite: an unknown field or a wrong verify provider is refused", () => {
         const repo = buildOciRepository(input);
-        (repo.spec).verify.provider = "gpg";
+        // Deliberately invalid objects, outside what the builders' types allow.
+        (repo.spec.verify as { provider: string }).provider = "gpg";
         expect(validator.validate(repo).map((p) => p.path)).to.include("spec.verify.provider");
         const k = buildKustomization(input);
-        (k.spec).sourceRefs = [];
+        (k.spec as Record<string, unknown>).sourceRefs = [];
         expect(validator.validate(k).length).to.be.greaterThan(0);
     });
 

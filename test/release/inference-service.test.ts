@@ -131,7 +131,7 @@ describe("release/inference-service: rendered manifests at each rollout step", (
             expect(promoted).to.deep.equal(
                 isvc(metadata("Standard", "v2", V2), { predictor: { name: "v2", annotations: podAnnotations("v2", V2), model: model(V2) } }),
             );
-            expect(promoted.spec.predictor).to.deep.equal(canary.spec.canary[0].predictor);
+            expect(promoted.spec.predictor).to.deep.equal(canary.spec.canary![0].predictor);
             expect(promoted.metadata).to.deep.equal(canary.metadata);
         });
         it("4. roll back: spec.canary[0].trafficPercent 0; v1 serves everything, the v2 Deployment stays for inspection", () => {
@@ -147,7 +147,7 @@ describe("release/inference-service: rendered manifests at each rollout step", (
     it("imagePullSecrets for a private registry, on every predictor", () => {
         const std = render("2-canary", "Standard", ["modelship-registry"]);
         expect(std.spec.predictor.imagePullSecrets).to.deep.equal([{ name: "modelship-registry" }]);
-        expect(std.spec.canary[0].predictor.imagePullSecrets).to.deep.equal([{ name: "modelship-registry" }]);
+        expect(std.spec.canary![0].predictor.imagePullSecrets).to.deep.equal([{ name: "modelship-registry" }]);
         expect(render("1-stable", "Knative", ["modelship-registry"]).spec.predictor.imagePullSecrets).to.deep.equal([{ name: "modelship-registry" }]);
         expect(render("1-stable", "Knative", []).spec.predictor).not.to.have.property("imagePullSecrets");
     });
