@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { StackSecrets } from "./config/load";
 import type { KubernetesConfig, StackConfig } from "./config/schema";
 import type { ResolvedSources } from "./config/model-sources";
-import { Platform } from "./platform";
+import { Platform } from "./platform/platform";
 import { dockerConfigJson } from "./oci/auth";
 import { ModelRelease, ProvenanceRecord } from "./release/model-release";
 import type { ModelImageComposer } from "./release/model-image";

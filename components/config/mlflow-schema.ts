@@ -44,7 +44,6 @@ export const mlflowSchema = z
             });
         }
     });
-export type MlflowConfig = z.infer<typeof mlflowSchema>;
 
 /** An empty map means "not configured": Pulumi.yaml declares `mlflow` with the default `{}` (a declared key without one is required in every stack). */
 const isUnset = (v: unknown): boolean => v === undefined || (isPlainObject(v) && Object.keys(v).length === 0);

@@ -522,7 +522,6 @@ export const canarySchema = z.strictObject({
         .min(0, { error: "must be from 0 to 99 (0 rolls back; to promote, make the candidate the model's version and remove canary)" })
         .max(99, { error: "must be from 0 to 99 (0 rolls back; to promote, make the candidate the model's version and remove canary)" }),
 });
-export type CanaryConfig = z.infer<typeof canarySchema>;
 
 const provenanceField = (what: string) => requiredString(what).optional();
 

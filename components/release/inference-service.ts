@@ -24,9 +24,9 @@
 import { digestOfReference } from "../oci/reference";
 import type { DeploymentMode, ModelConfig, ProvenanceConfig } from "../config/schema";
 
-export const DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode";
-export const MODEL_VERSION_ANNOTATION = "modelship.io/model-version";
-export const MODEL_DIGEST_ANNOTATION = "modelship.io/model-digest";
+const DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode";
+const MODEL_VERSION_ANNOTATION = "modelship.io/model-version";
+const MODEL_DIGEST_ANNOTATION = "modelship.io/model-digest";
 export const PROVENANCE_ANNOTATIONS: Record<keyof ProvenanceConfig, string> = {
     sourceRevision: "modelship.io/source-revision",
     sourceRepository: "modelship.io/source-repository",

@@ -70,15 +70,3 @@ export function slsaProvenancePredicate(input: ProvenanceInput): Record<string, 
         runDetails: { builder: { id: MODELSHIP_BUILDER_ID, version: { modelship: MODELSHIP_VERSION } } },
     };
 }
-
-/** The value at a field's path in a predicate, if it is a non-empty string. */
-export function provenanceFieldValue(predicate: unknown, field: ProvenanceField): string | undefined {
-    let at: unknown = predicate;
-    for (const key of PROVENANCE_FIELD_PATHS[field]) at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
-    return typeof at === "string" && at !== "" ? at : undefined;
-}
-
-/** The fields of `required` a predicate lacks. */
-export function missingProvenanceFields(predicate: unknown, required: readonly ProvenanceField[]): ProvenanceField[] {
-    return required.filter((f) => provenanceFieldValue(predicate, f) === undefined);
-}

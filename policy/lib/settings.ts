@@ -1,7 +1,6 @@
 // Policy settings: the engine passes the per-stack config (policy/config/<stack>.json) through
 // `getConfig()`. Defaults are applied here as well as in each configSchema, so a policy behaves
 // safely whether or not the engine filled schema defaults in.
-import { Severity } from "@pulumi/policy";
 
 const merged = new WeakMap<object, WeakMap<object, object>>();
 
@@ -41,4 +40,3 @@ export const stringList = (defaultValue: string[], description: string) => ({
     description,
 });
 
-export type { Severity };

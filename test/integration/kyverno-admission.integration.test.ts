@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { ModelConfig, SigningConfig, StackConfig } from "../../components/config/schema";
 import { imageValidatingPolicy } from "../../components/platform/kyverno";
-import { imageSignatureProvider } from "../../components/release";
+import { imageSignatureProvider } from "../../components/release/image-signature";
 import { publishArtifact } from "../../components/release/oci-artifact-run";
 import { recorder } from "../support/pulumi-mocks";
 import { LocalRegistry, REGISTRY_BINARY, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";

@@ -24,7 +24,9 @@ import { freePort, LocalRegistry, requireTool, seedBusyboxBase, startRegistry, R
 import { publishArtifact } from "../../components/release/oci-artifact-run";
 import { composeModelImage } from "../../components/oci";
 import type { ModelConfig, SigningConfig, StackConfig } from "../../components/config/schema";
-import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT, imageSignatureProvider, ModelImageComposer } from "../../components/release";
+import { cosignVerifyArgs, EMPTY_TRUSTED_ROOT } from "../../components/release/signing";
+import { imageSignatureProvider } from "../../components/release/image-signature";
+import type { ModelImageComposer } from "../../components/release/model-image";
 import { RegistryClient } from "../../components/oci/remote";
 import { declareRelease, installReleaseMocks, reveal } from "../release/support";
 import { untarUnder } from "../support/tar";

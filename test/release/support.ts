@@ -4,13 +4,13 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { installRecordingMocks, recorder, RecordedResource, unwrap } from "../support/pulumi-mocks";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
 import { validateStackConfig } from "../../components/config/validate";
-import { ModelRelease } from "../../components/release";
-import type { ModelImageComposer, ModelReleaseArgs } from "../../components/release";
+import { ModelRelease } from "../../components/release/model-release";
+import type { ModelReleaseArgs } from "../../components/release/model-release";
+import type { ModelImageComposer } from "../../components/release/model-image";
 
 export const projectDir = path.resolve(__dirname, "../..");
 
@@ -49,12 +49,6 @@ export const fakeComposeModelImage: ModelImageComposer = async (o) => {
 };
 
 /** Resolves once every resource below `resource` registered (awaits URNs, not arrays of children). */
-export async function settled(...outputs: pulumi.Output<unknown>[]): Promise<void> {
-    await Promise.all(outputs.map((o) => new Promise((resolve) => o.apply((v) => { resolve(v); return v; }))));
-    // Registrations are asynchronous; give queued ones a turn.
-    await new Promise((r) => setTimeout(r, 50));
-}
-
 export function ofType(type: string): RecordedResource[] {
     return recorder.resources.filter((r) => r.type === type);
 }
