@@ -57,13 +57,17 @@ function readKnobs(): Knobs {
     const files = Number(process.env.BENCH_FILES ?? "8");
     const concurrency = Number(process.env.BENCH_CONCURRENCY ?? "4");
     const rounds = Number(process.env.BENCH_ROUNDS ?? "3");
-    if (!Number.isInteger(files) || files < 2) problems.push(`BENCH_FILES must be an integer ≥ 2 (one 10 MiB shard that version 2 changes, and the others), got "${process.env.BENCH_FILES}"`);
+    if (!Number.isInteger(files) || files < 2)
+        problems.push(`BENCH_FILES must be an integer ≥ 2 (one 10 MiB shard that version 2 changes, and the others), got "${process.env.BENCH_FILES}"`);
     if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`BENCH_CONCURRENCY must be an integer ≥ 1, got "${process.env.BENCH_CONCURRENCY}"`);
     if (!Number.isInteger(rounds) || rounds < 1) problems.push(`BENCH_ROUNDS must be an integer ≥ 1, got "${process.env.BENCH_ROUNDS}"`);
     for (const gib of sizesGiB) {
-        if (!Number.isFinite(gib) || gib <= 0) problems.push(`BENCH_SIZES_GIB must be a comma-separated list of positive numbers, e.g. "1,4"; got "${process.env.BENCH_SIZES_GIB}"`);
+        if (!Number.isFinite(gib) || gib <= 0)
+            problems.push(`BENCH_SIZES_GIB must be a comma-separated list of positive numbers, e.g. "1,4"; got "${process.env.BENCH_SIZES_GIB}"`);
         else if (Number.isInteger(files) && files >= 2 && gib * GiB - CHANGED_FILE_BYTES < (files - 1) * MIN_SHARD_BYTES) {
-            problems.push(`BENCH_SIZES_GIB: ${gib} GiB is too small for ${files} files (10 MiB + ${files - 1} × ≥ 2 MiB); use at least ${((CHANGED_FILE_BYTES + (files - 1) * MIN_SHARD_BYTES) / GiB).toFixed(3)}`);
+            problems.push(
+                `BENCH_SIZES_GIB: ${gib} GiB is too small for ${files} files (10 MiB + ${files - 1} × ≥ 2 MiB); use at least ${((CHANGED_FILE_BYTES + (files - 1) * MIN_SHARD_BYTES) / GiB).toFixed(3)}`,
+            );
         }
     }
     if (problems.length > 0) {
@@ -113,7 +117,13 @@ function generateModel(dir: string, shardBytes: number, files: number): Model {
             fs.closeSync(fd);
         }
     }
-    const model: Model = { dir, bytes: 0, files: [...names, "config.json"], changedFile: names[0], contents: { v1: randomBytes(CHANGED_FILE_BYTES), v2: randomBytes(CHANGED_FILE_BYTES) } };
+    const model: Model = {
+        dir,
+        bytes: 0,
+        files: [...names, "config.json"],
+        changedFile: names[0],
+        contents: { v1: randomBytes(CHANGED_FILE_BYTES), v2: randomBytes(CHANGED_FILE_BYTES) },
+    };
     setModelVersion(model, "v1");
     fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ model_type: "bench", shards: files, bytes: shardBytes }, null, 2) + "\n");
     model.bytes = model.files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
@@ -149,7 +159,16 @@ async function prepareImages(model: Model, work: string, registry: string, baseI
     const images = {} as Record<Version, ComposedModelImage>;
     for (const version of ["v1", "v2"] as const) {
         setModelVersion(model, version);
-        const image = await composeModelImage({ modelDir: model.dir, modelName: "bench", version, baseImage, registry, repository: "bench/prepare", connection: { plainHttp: true }, cacheDir });
+        const image = await composeModelImage({
+            modelDir: model.dir,
+            modelName: "bench",
+            version,
+            baseImage,
+            registry,
+            repository: "bench/prepare",
+            connection: { plainHttp: true },
+            cacheDir,
+        });
         for (const blob of image.blobs) {
             const file = path.join(blobsDir, blob.descriptor.digest.slice("sha256:".length));
             if (fs.existsSync(file) || blob.origin.kind === "bytes") continue;
@@ -226,7 +245,10 @@ async function writeFloorBlob(file: string, image: ComposedModelImage, blobsDir:
 // ---- checks against the registry -------------------------------------------------------------
 
 async function manifestDigest(registry: string, repository: string, tag: string): Promise<string | undefined> {
-    const res = await fetch(`http://${registry}/v2/${repository}/manifests/${tag}`, { method: "HEAD", headers: { Accept: [mediaTypes.OCI_MANIFEST, mediaTypes.DOCKER_MANIFEST].join(", ") } });
+    const res = await fetch(`http://${registry}/v2/${repository}/manifests/${tag}`, {
+        method: "HEAD",
+        headers: { Accept: [mediaTypes.OCI_MANIFEST, mediaTypes.DOCKER_MANIFEST].join(", ") },
+    });
     return res.status === 200 ? (res.headers.get("docker-content-digest") ?? undefined) : undefined;
 }
 
@@ -280,7 +302,9 @@ async function measure(ctx: Context, label: string, command: string[], cwd?: str
     const run = await runMeasured(label, command, { cwd, timeoutSeconds: ctx.timeoutSeconds, scratchDir: ctx.work });
     const received = ctx.registry.bytesRead() - before;
     const registryCpuSeconds = ctx.registry.cpuSeconds() - cpuBefore;
-    console.log(`  ${label}: ${run.seconds.toFixed(2)} s, registry received ${formatBytes(received)}, CPU ${run.cpuSeconds.toFixed(2)} s + registry ${registryCpuSeconds.toFixed(2)} s, peak RSS ${run.maxRssMiB.toFixed(0)} MiB`);
+    console.log(
+        `  ${label}: ${run.seconds.toFixed(2)} s, registry received ${formatBytes(received)}, CPU ${run.cpuSeconds.toFixed(2)} s + registry ${registryCpuSeconds.toFixed(2)} s, peak RSS ${run.maxRssMiB.toFixed(0)} MiB`,
+    );
     return { ...run, received, registryCpuSeconds };
 }
 
@@ -312,19 +336,46 @@ async function benchModelship(ctx: Context, s: SizeSetup): Promise<void> {
     // A fresh stat cache each round: every round's first push reads every byte.
     const cacheDir = path.join(ctx.work, `modelship-cache-${s.gib}g-${ctx.round}`);
     const run = async (label: string, caseName: CaseName, version: Version, payloadBytes?: number): Promise<RunResult> => {
-        const opts: RunOptions = { modelDir: s.model.dir, baseImage: s.baseImage, registry: ctx.registry.host, repository, version, tag: version, cacheDir, concurrency: s.concurrency };
+        const opts: RunOptions = {
+            modelDir: s.model.dir,
+            baseImage: s.baseImage,
+            registry: ctx.registry.host,
+            repository,
+            version,
+            tag: version,
+            cacheDir,
+            concurrency: s.concurrency,
+        };
         const m = await measure(ctx, label, [process.execPath, s.modelshipJs, JSON.stringify(opts)]);
         const r = JSON.parse(m.stdout.trim().split("\n").pop()!) as RunResult;
         await expectManifest("modelship", ctx.registry.host, repository, version, s.prepared.images[version].digest);
-        if (r.digest !== s.prepared.images[version].digest) throw new Error(`modelship pushed ${r.digest}, the same tree composed in the bench gives ${s.prepared.images[version].digest}`);
-        console.log(`    digest ${r.composeSeconds.toFixed(2)} s (${r.layersFromStatCache}/${r.layers} layers from the stat cache), push ${r.pushSeconds.toFixed(2)} s, ${formatBytes(r.bytesUploaded)} in ${r.blobsUploaded} blob(s), ${r.blobsMounted} mounted`);
-        const common = { size: ctx.size, case: caseName, tool: "modelship", received: m.received, maxRssMiB: m.maxRssMiB, registryCpuSeconds: m.registryCpuSeconds, round: ctx.round };
+        if (r.digest !== s.prepared.images[version].digest)
+            throw new Error(`modelship pushed ${r.digest}, the same tree composed in the bench gives ${s.prepared.images[version].digest}`);
+        console.log(
+            `    digest ${r.composeSeconds.toFixed(2)} s (${r.layersFromStatCache}/${r.layers} layers from the stat cache), push ${r.pushSeconds.toFixed(2)} s, ${formatBytes(r.bytesUploaded)} in ${r.blobsUploaded} blob(s), ${r.blobsMounted} mounted`,
+        );
+        const common = {
+            size: ctx.size,
+            case: caseName,
+            tool: "modelship",
+            received: m.received,
+            maxRssMiB: m.maxRssMiB,
+            registryCpuSeconds: m.registryCpuSeconds,
+            round: ctx.round,
+        };
         if (caseName === "unchanged") {
             const note = r.bytesUploaded === 0 ? "0 blob bytes sent" : `UNEXPECTED: ${r.bytesUploaded} blob bytes sent`;
             ctx.rows.push({ ...common, part: "digest", seconds: r.composeSeconds, note: `${note}; ${r.layersFromStatCache}/${r.layers} layers from the stat cache` });
             ctx.rows.push({ ...common, part: "run", seconds: m.seconds, cpuSeconds: m.cpuSeconds, note: "whole run: digest, HEADs, manifest PUT" });
         } else {
-            ctx.rows.push({ ...common, part: "run", seconds: m.seconds, cpuSeconds: m.cpuSeconds, payloadBytes, note: `digest ${r.composeSeconds.toFixed(2)} s${caseName === "version 2" ? ` (${r.layersFromStatCache}/${r.layers} layers from the stat cache)` : " (cold, every byte read)"}` });
+            ctx.rows.push({
+                ...common,
+                part: "run",
+                seconds: m.seconds,
+                cpuSeconds: m.cpuSeconds,
+                payloadBytes,
+                note: `digest ${r.composeSeconds.toFixed(2)} s${caseName === "version 2" ? ` (${r.layersFromStatCache}/${r.layers} layers from the stat cache)` : " (cold, every byte read)"}`,
+            });
             ctx.rows.push({ ...common, part: "push", seconds: r.pushSeconds, payloadBytes, note: `${formatBytes(r.bytesUploaded)} of blobs sent` });
         }
         return r;
@@ -338,7 +389,13 @@ async function benchModelship(ctx: Context, s: SizeSetup): Promise<void> {
     fs.rmSync(cacheDir, { recursive: true, force: true });
 }
 
-async function benchPeer(ctx: Context, s: SizeSetup, tool: string, commandFor: (version: Version, repository: string) => { command: string[]; cwd?: string }, expectSameImage: boolean): Promise<void> {
+async function benchPeer(
+    ctx: Context,
+    s: SizeSetup,
+    tool: string,
+    commandFor: (version: Version, repository: string) => { command: string[]; cwd?: string },
+    expectSameImage: boolean,
+): Promise<void> {
     const repository = `bench/${tool}-${s.gib}g`;
     await freshRegistry(ctx.registry, s.baseImage);
     for (const version of ["v1", "v2"] as const) {
@@ -374,8 +431,20 @@ async function benchFloor(ctx: Context, s: SizeSetup): Promise<void> {
     const floor = s.prepared.floorBlob;
     await ctx.registry.reset();
     const cases = [
-        { case: "first push" as const, file: floor.file, digest: floor.digest, payloadBytes: s.model.bytes, note: `one ${formatBytes(floor.size)} blob: the model layers concatenated` },
-        { case: "version 2" as const, file: s.prepared.changedLayer.file, digest: s.prepared.changedLayer.digest, payloadBytes: undefined, note: `one ${formatBytes(s.prepared.changedLayer.size)} blob: the changed layer` },
+        {
+            case: "first push" as const,
+            file: floor.file,
+            digest: floor.digest,
+            payloadBytes: s.model.bytes,
+            note: `one ${formatBytes(floor.size)} blob: the model layers concatenated`,
+        },
+        {
+            case: "version 2" as const,
+            file: s.prepared.changedLayer.file,
+            digest: s.prepared.changedLayer.digest,
+            payloadBytes: undefined,
+            note: `one ${formatBytes(s.prepared.changedLayer.size)} blob: the changed layer`,
+        },
     ];
     for (const c of cases) {
         const m = await measure(ctx, `curl floor ${c.case}`, ["sh", "-c", CURL_UPLOAD_SH, "sh", ctx.registry.host, repository, c.digest, c.file]);
@@ -400,7 +469,23 @@ async function benchFloor(ctx: Context, s: SizeSetup): Promise<void> {
 /** bench/modelship-run.ts compiled to plain JS, so the measured process holds the engine and not the TypeScript compiler. */
 function compileModelshipRun(outDir: string): string {
     const tsc = require.resolve("typescript/bin/tsc");
-    const args = ["--outDir", outDir, "--rootDir", REPO_ROOT, "--module", "commonjs", "--target", "es2022", "--moduleResolution", "node", "--esModuleInterop", "--skipLibCheck", "--strict", "--types", "node"];
+    const args = [
+        "--outDir",
+        outDir,
+        "--rootDir",
+        REPO_ROOT,
+        "--module",
+        "commonjs",
+        "--target",
+        "es2022",
+        "--moduleResolution",
+        "node",
+        "--esModuleInterop",
+        "--skipLibCheck",
+        "--strict",
+        "--types",
+        "node",
+    ];
     const res = spawnSync(process.execPath, [tsc, ...args, path.join(__dirname, "modelship-run.ts")], { encoding: "utf8", cwd: REPO_ROOT });
     if (res.status !== 0) throw new Error(`compiling bench/modelship-run.ts failed: ${res.stdout}${res.stderr}`);
     return path.join(outDir, "bench", "modelship-run.js");
@@ -519,11 +604,31 @@ async function main(): Promise<void> {
                             c,
                             setup,
                             "skopeo",
-                            (version, repository) => ({ command: [tools.skopeo, "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false", `oci:${prepared.layouts[version]}:${version}`, `docker://${host}/${repository}:${version}`] }),
+                            (version, repository) => ({
+                                command: [
+                                    tools.skopeo,
+                                    "copy",
+                                    "--quiet",
+                                    "--preserve-digests",
+                                    "--dest-tls-verify=false",
+                                    `oci:${prepared.layouts[version]}:${version}`,
+                                    `docker://${host}/${repository}:${version}`,
+                                ],
+                            }),
                             true,
                         ),
                 },
-                { name: "crane", run: (c) => benchPeer(c, setup, "crane", (version, repository) => ({ command: [tools.crane, "push", "--insecure", prepared.layouts[version], `${host}/${repository}:${version}`] }), true) },
+                {
+                    name: "crane",
+                    run: (c) =>
+                        benchPeer(
+                            c,
+                            setup,
+                            "crane",
+                            (version, repository) => ({ command: [tools.crane, "push", "--insecure", prepared.layouts[version], `${host}/${repository}:${version}`] }),
+                            true,
+                        ),
+                },
                 {
                     name: "oras",
                     run: (c) =>
@@ -531,7 +636,10 @@ async function main(): Promise<void> {
                             c,
                             setup,
                             "oras",
-                            (version, repository) => ({ command: [tools.oras, "push", "--plain-http", "--concurrency", String(knobs.concurrency), `${host}/${repository}:${version}`, ...model.files], cwd: model.dir }),
+                            (version, repository) => ({
+                                command: [tools.oras, "push", "--plain-http", "--concurrency", String(knobs.concurrency), `${host}/${repository}:${version}`, ...model.files],
+                                cwd: model.dir,
+                            }),
                             false,
                         ),
                 },
@@ -542,7 +650,8 @@ async function main(): Promise<void> {
                 console.log(`-- ${size}, round ${round}/${knobs.rounds}: ${order.map((c) => c.name).join(", ")}`);
                 for (const contender of order) await contender.run({ ...ctx, round });
             }
-            for (const p of [model.dir, prepared.blobsDir, prepared.floorBlob.file, ...Object.values(prepared.layouts), path.join(work, "prepare-cache")]) fs.rmSync(p, { recursive: true, force: true });
+            for (const p of [model.dir, prepared.blobsDir, prepared.floorBlob.file, ...Object.values(prepared.layouts), path.join(work, "prepare-cache")])
+                fs.rmSync(p, { recursive: true, force: true });
         }
         const cores = os.cpus().length;
         console.log(`\n## Push benchmark (${knobs.files} shards + config.json per model, concurrency ${knobs.concurrency}, ${knobs.rounds} round(s), ${cores} cores)\n`);

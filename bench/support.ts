@@ -32,11 +32,12 @@ export function findTool(tool: string): string | undefined {
 export function requireToolOrExit(tool: string): string {
     const found = findTool(tool);
     if (found) return found;
-    const fix = ["oras", "crane"].includes(tool) ? "bash scripts/install-go-tools builds it into ~/.cache/modelship/bin" : "apt-get install docker-registry skopeo busybox-static curl python3";
+    const fix = ["oras", "crane"].includes(tool)
+        ? "bash scripts/install-go-tools builds it into ~/.cache/modelship/bin"
+        : "apt-get install docker-registry skopeo busybox-static curl python3";
     console.error(`bench needs ${tool} (${fix})`);
     process.exit(2);
 }
-
 
 export interface BenchRegistry {
     /** `127.0.0.1:PORT` */
@@ -143,7 +144,6 @@ function tail(file: string): string {
     }
 }
 
-
 export interface MeasuredRun {
     /** Wall time of the command alone (the wrapper's own start-up is not included). */
     seconds: number;
@@ -187,9 +187,18 @@ print(json.dumps({"rc": rc, "seconds": seconds, "cpuSeconds": cpu, "maxRssKiB": 
  * Runs `command` under the python3 wrapper; fails with the command's output when it fails. After
  * `timeoutSeconds` the wrapper and the command are killed (they run in a process group of their own).
  */
-export async function runMeasured(label: string, command: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutSeconds: number; scratchDir: string }): Promise<MeasuredRun> {
+export async function runMeasured(
+    label: string,
+    command: string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutSeconds: number; scratchDir: string },
+): Promise<MeasuredRun> {
     const [out, err, rssFile] = ["stdout", "stderr", "rss"].map((f) => path.join(opts.scratchDir, `measured.${f}`));
-    const wrapper = spawn("python3", ["-c", MEASURE_PY, out, err, rssFile, ...command], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const wrapper = spawn("python3", ["-c", MEASURE_PY, out, err, rssFile, ...command], {
+        cwd: opts.cwd,
+        env: opts.env ?? process.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+    });
     const pgid = wrapper.pid;
     if (pgid) runningGroups.add(pgid);
     let report = "";

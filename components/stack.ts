@@ -60,11 +60,7 @@ export function declareModelship(
         for (const ns of [...new Set(config.models.map((m) => m.namespace))].sort()) {
             // A patch (server-side apply upsert), not a Namespace: the namespace may exist already
             // (another team, an earlier Argo CD sync with CreateNamespace=true) and must not clash.
-            const namespace = new k8s.core.v1.NamespacePatch(
-                `models-${ns}`,
-                { metadata: { name: ns } },
-                { dependsOn: platform.readyDependencies, provider: kubernetes },
-            );
+            const namespace = new k8s.core.v1.NamespacePatch(`models-${ns}`, { metadata: { name: ns } }, { dependsOn: platform.readyDependencies, provider: kubernetes });
             pullSecrets.set(
                 ns,
                 new k8s.core.v1.Secret(
@@ -83,26 +79,28 @@ export function declareModelship(
     const releases: Record<string, ModelRelease> = {};
     config.models.forEach((model, index) => {
         const pullSecret = pullSecrets.get(model.namespace);
-        releases[model.name] = new ModelRelease(model.name, {
-            model,
-            configPath: `models[${index}] (${model.name})`,
-            registry: config.registry,
-            signing: config.signing,
-            deploymentMode: config.platform.kserve.deploymentMode,
-            argocdNamespace: config.platform.argocd.namespace,
-            secrets,
-            projectDir,
-            imagePullSecretName: pullSecret ? PULL_SECRET_NAME : undefined,
-            modelcarUid: config.platform.kserve.modelcar.uid,
-            platformDependencies: [...platform.readyDependencies, ...(pullSecret ? [pullSecret] : [])],
-            composeModelImage: opts.composeModelImage,
-            resolvedSources: loaded.sources?.[model.name],
-        }, k8sOpts);
+        releases[model.name] = new ModelRelease(
+            model.name,
+            {
+                model,
+                configPath: `models[${index}] (${model.name})`,
+                registry: config.registry,
+                signing: config.signing,
+                deploymentMode: config.platform.kserve.deploymentMode,
+                argocdNamespace: config.platform.argocd.namespace,
+                secrets,
+                projectDir,
+                imagePullSecretName: pullSecret ? PULL_SECRET_NAME : undefined,
+                modelcarUid: config.platform.kserve.modelcar.uid,
+                platformDependencies: [...platform.readyDependencies, ...(pullSecret ? [pullSecret] : [])],
+                composeModelImage: opts.composeModelImage,
+                resolvedSources: loaded.sources?.[model.name],
+            },
+            k8sOpts,
+        );
     });
     const names = Object.keys(releases).sort();
-    const models = pulumi
-        .all(names.map((n) => releases[n].provenance))
-        .apply((records) => Object.fromEntries(names.map((n, i) => [n, records[i]])));
+    const models = pulumi.all(names.map((n) => releases[n].provenance)).apply((records) => Object.fromEntries(names.map((n, i) => [n, records[i]])));
     return { platform, releases, models };
 }
 

@@ -33,9 +33,7 @@ export const limitCanaryTraffic: ResourceValidationPolicy = {
             if (typeof value !== "number" || !Number.isInteger(value)) {
                 reportViolation(`${what}: ${path} is ${JSON.stringify(value)}, not an integer percentage.`);
             } else if (value < settings.minTrafficPercent || value > settings.maxTrafficPercent) {
-                reportViolation(
-                    `${what}: ${path} is ${value}, outside the allowed ${settings.minTrafficPercent}..${settings.maxTrafficPercent}.`,
-                );
+                reportViolation(`${what}: ${path} is ${value}, outside the allowed ${settings.minTrafficPercent}..${settings.maxTrafficPercent}.`);
             } else if (settings.allowedSteps.length > 0 && !settings.allowedSteps.includes(value)) {
                 reportViolation(`${what}: ${path} is ${value}, not one of the allowed steps ${settings.allowedSteps.join(", ")}.`);
             }

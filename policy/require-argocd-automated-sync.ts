@@ -40,9 +40,7 @@ export const requireArgocdAutomatedSync: ResourceValidationPolicy = {
                 reportViolation(`${what}: spec.syncPolicy.automated.prune is ${JSON.stringify(automated.prune ?? null)}, expected true.`);
             }
             if (settings.requireSelfHeal && automated.selfHeal !== true) {
-                reportViolation(
-                    `${what}: spec.syncPolicy.automated.selfHeal is ${JSON.stringify(automated.selfHeal ?? null)}, expected true.`,
-                );
+                reportViolation(`${what}: spec.syncPolicy.automated.selfHeal is ${JSON.stringify(automated.selfHeal ?? null)}, expected true.`);
             }
         }
     },

@@ -53,10 +53,7 @@ export const requireDigestPinnedArgocdSource: ResourceValidationPolicy = {
                     continue;
                 }
                 const shown = revision === undefined || revision === "" ? "no targetRevision" : `targetRevision "${stringOf(revision)}"`;
-                reportViolation(
-                    `${describeObject(args.name, located)}: ${path} repoURL "${repoURL}" has ${shown}; ` +
-                        "set targetRevision to the bundle digest, sha256:<64 hex>.",
-                );
+                reportViolation(`${describeObject(args.name, located)}: ${path} repoURL "${repoURL}" has ${shown}; ` + "set targetRevision to the bundle digest, sha256:<64 hex>.");
             }
         }
     },

@@ -35,10 +35,7 @@ export const requireDigestPinnedStorageUri: ResourceValidationPolicy = {
                 if (problem === undefined) {
                     continue;
                 }
-                reportViolation(
-                    `${describeObject(args.name, located)}: ${path} "${uri}" ${problem}; ` +
-                        `use oci://${ref.registry}/${ref.repository}@sha256:<digest>.`,
-                );
+                reportViolation(`${describeObject(args.name, located)}: ${path} "${uri}" ${problem}; ` + `use oci://${ref.registry}/${ref.repository}@sha256:<digest>.`);
             }
         }
     },

@@ -45,8 +45,7 @@ export const requireExactHelmChartVersion: ResourceValidationPolicy = {
             reportViolation(`Helm chart ${args.name} ("${chart}") has no version; set an exact version.`);
         } else if (typeof version !== "string" || !EXACT_CHART_VERSION.test(version.trim())) {
             reportViolation(
-                `Helm chart ${args.name} ("${chart}") has version "${stringOf(version)}", which is not one exact version; ` +
-                    "set an exact SemVer version such as 3.9.0.",
+                `Helm chart ${args.name} ("${chart}") has version "${stringOf(version)}", which is not one exact version; ` + "set an exact SemVer version such as 3.9.0.",
             );
         }
     },

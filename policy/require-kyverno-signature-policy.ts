@@ -42,9 +42,7 @@ function denyingPolicies(resources: ReadonlyArray<{ type: string; name: string; 
                 }
             }
             const references = field(spec, "matchImageReferences");
-            const globs = isArray(references)
-                ? references.map((m) => field(m, "glob")).filter((g): g is string => typeof g === "string")
-                : [];
+            const globs = isArray(references) ? references.map((m) => field(m, "glob")).filter((g): g is string => typeof g === "string") : [];
             out.push({ name: located.name, globs });
         }
     }

@@ -4,11 +4,7 @@ import { describePolicy, settingsOf, stringList } from "./lib/settings";
 import { field } from "./lib/values";
 
 /** Annotations ModelRelease writes on each InferenceService (keys are the contract with components/release). */
-export const DEFAULT_PROVENANCE_ANNOTATIONS = [
-    "modelship.io/model-version",
-    "modelship.io/model-digest",
-    "modelship.io/source-revision",
-];
+export const DEFAULT_PROVENANCE_ANNOTATIONS = ["modelship.io/model-version", "modelship.io/model-digest", "modelship.io/source-revision"];
 
 export interface ProvenanceSettings {
     requiredAnnotations: string[];

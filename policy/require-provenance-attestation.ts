@@ -4,7 +4,12 @@ import { describePolicy, settingsOf, stringList } from "./lib/settings";
 import { IMAGE_ATTESTATION, SLSA_PROVENANCE_V1 } from "./lib/types";
 
 /** Paths (dot-separated, below `predicate`) every attestation carries whatever the stack says. */
-export const DEFAULT_REQUIRED_PREDICATE_FIELDS = ["buildDefinition.buildType", "buildDefinition.externalParameters.model.version", "buildDefinition.resolvedDependencies", "runDetails.builder.id"];
+export const DEFAULT_REQUIRED_PREDICATE_FIELDS = [
+    "buildDefinition.buildType",
+    "buildDefinition.externalParameters.model.version",
+    "buildDefinition.resolvedDependencies",
+    "runDetails.builder.id",
+];
 
 export interface AttestationSettings {
     predicateType: string;
@@ -56,7 +61,10 @@ export const requireProvenanceAttestation: StackValidationPolicy = {
         for (const image of images) {
             const attestations = byReference.get(image.reference) ?? [];
             if (attestations.length === 0) {
-                reportViolation(`model image ${image.name} ("${image.reference}") has no ${settings.predicateType} attestation resource (${IMAGE_ATTESTATION}) for that reference.`, image.urn);
+                reportViolation(
+                    `model image ${image.name} ("${image.reference}") has no ${settings.predicateType} attestation resource (${IMAGE_ATTESTATION}) for that reference.`,
+                    image.urn,
+                );
                 continue;
             }
             for (const a of attestations) {
@@ -64,7 +72,10 @@ export const requireProvenanceAttestation: StackValidationPolicy = {
                 if (a.predicate === undefined) continue;
                 const missing = settings.requiredPredicateFields.filter((f) => !present(at(a.predicate, f)));
                 if (missing.length > 0) {
-                    reportViolation(`attestation ${a.name} of model image ${image.name} lacks ${missing.map((f) => `predicate.${f}`).join(", ")}; set the model's provenance in the stack config.`, image.urn);
+                    reportViolation(
+                        `attestation ${a.name} of model image ${image.name} lacks ${missing.map((f) => `predicate.${f}`).join(", ")}; set the model's provenance in the stack config.`,
+                        image.urn,
+                    );
                 }
             }
         }

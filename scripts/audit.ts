@@ -10,7 +10,18 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildReport, isPromotionEvidence, parseEventStream, policyCatalog, PromotionEvidence, renderJson, renderMarkdown, renderSarif, ReportInput, STACK_SCOPE } from "../policy/report";
+import {
+    buildReport,
+    isPromotionEvidence,
+    parseEventStream,
+    policyCatalog,
+    PromotionEvidence,
+    renderJson,
+    renderMarkdown,
+    renderSarif,
+    ReportInput,
+    STACK_SCOPE,
+} from "../policy/report";
 import { isRecord } from "../policy/lib/values";
 
 const root = path.resolve(__dirname, "..");
@@ -70,7 +81,10 @@ function githubRemote(): string | undefined {
 function readPromotionEvidence(dir: string): PromotionEvidence[] {
     if (!fs.existsSync(dir)) return [];
     const records: PromotionEvidence[] = [];
-    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+    for (const name of fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith(".json"))
+        .sort()) {
         try {
             const value: unknown = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
             if (isPromotionEvidence(value)) records.push(value);
@@ -109,14 +123,7 @@ function stackConfigOf(value: unknown): ReportInput["stackConfig"] {
 
 /** Runs the preview, teeing stdout (the event stream) into `eventsFile`; stderr passes through. */
 function runPreview(args: AuditArgs, eventsFile: string): Promise<{ code: number; text: string }> {
-    const cli = [
-        "preview",
-        "--stack", args.stack,
-        "--policy-pack", "policy",
-        "--policy-pack-config", args.config,
-        "--json",
-        "--non-interactive",
-    ];
+    const cli = ["preview", "--stack", args.stack, "--policy-pack", "policy", "--policy-pack-config", args.config, "--json", "--non-interactive"];
     console.error(`audit: pulumi ${cli.join(" ")}`);
     return new Promise((resolve, reject) => {
         const child = spawn("pulumi", cli, {

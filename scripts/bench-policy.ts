@@ -15,7 +15,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** policy/config/dev.json: each policy's settings (and enforcementLevel), keyed by policy name. */
 const config = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", "config", "dev.json"), "utf8")) as Record<string, Record<string, unknown>>;
 
-const hex = (i: number) => (i.toString(16).padStart(8, "0")).repeat(8);
+const hex = (i: number) => i.toString(16).padStart(8, "0").repeat(8);
 const sha = (i: number) => `sha256:${hex(i)}`;
 
 function syntheticStack(count: number): HarnessResource[] {
@@ -38,11 +38,21 @@ function syntheticStack(count: number): HarnessResource[] {
                 type: "pulumi-nodejs:dynamic/modelship:OciArtifact",
                 name: `model-${i}-image`,
                 props: {
-                    kind: "modelcar-image", registry: "localhost:5000", repository: `bench/model-${i}`, reference: image, digest: sha(i),
-                    baseImage: `busybox:1.37.0@${sha(1)}`, modelName: `model-${i}`, signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy" },
+                    kind: "modelcar-image",
+                    registry: "localhost:5000",
+                    repository: `bench/model-${i}`,
+                    reference: image,
+                    digest: sha(i),
+                    baseImage: `busybox:1.37.0@${sha(1)}`,
+                    modelName: `model-${i}`,
+                    signing: { enabled: true, transparencyLog: false, signatureFormat: "legacy" },
                 },
             },
-            { type: "pulumi-nodejs:dynamic/modelship:ImageSignature", name: `model-${i}-signature`, props: { reference: image, signer: "cosign", args: ["sign", "--key=env://K", image] } },
+            {
+                type: "pulumi-nodejs:dynamic/modelship:ImageSignature",
+                name: `model-${i}-signature`,
+                props: { reference: image, signer: "cosign", args: ["sign", "--key=env://K", image] },
+            },
             {
                 type: "pulumi-nodejs:dynamic/modelship:ImageAttestation",
                 name: `model-${i}-attestation`,
@@ -50,7 +60,11 @@ function syntheticStack(count: number): HarnessResource[] {
                     reference: image,
                     predicateType: "https://slsa.dev/provenance/v1",
                     predicate: {
-                        buildDefinition: { buildType: "https://modelship.dev/modelcar/v1", externalParameters: { model: { version: "v1" } }, resolvedDependencies: [{ uri: `oci://busybox@${sha(1)}` }] },
+                        buildDefinition: {
+                            buildType: "https://modelship.dev/modelcar/v1",
+                            externalParameters: { model: { version: "v1" } },
+                            resolvedDependencies: [{ uri: `oci://busybox@${sha(1)}` }],
+                        },
                         runDetails: { builder: { id: "https://modelship.dev/builder" } },
                     },
                 },
@@ -59,11 +73,19 @@ function syntheticStack(count: number): HarnessResource[] {
                 type: "pulumi-nodejs:dynamic/modelship:OciArtifact",
                 name: `model-${i}-bundle`,
                 props: {
-                    kind: "manifest-bundle", registry: "localhost:5000", repository: `bench/model-${i}-manifests`, digest: sha(i + 1), reference: `localhost:5000/bench/model-${i}-manifests@${sha(i + 1)}`,
+                    kind: "manifest-bundle",
+                    registry: "localhost:5000",
+                    repository: `bench/model-${i}-manifests`,
+                    digest: sha(i + 1),
+                    reference: `localhost:5000/bench/model-${i}-manifests@${sha(i + 1)}`,
                     manifests: [
                         {
                             kind: "InferenceService",
-                            metadata: { name: `model-${i}`, namespace: "models", annotations: { "modelship.io/model-version": "v1", "modelship.io/model-digest": sha(i), "modelship.io/source-revision": "abc" } },
+                            metadata: {
+                                name: `model-${i}`,
+                                namespace: "models",
+                                annotations: { "modelship.io/model-version": "v1", "modelship.io/model-digest": sha(i), "modelship.io/source-revision": "abc" },
+                            },
                             spec: { predictor: { canaryTrafficPercent: 10, model: { modelFormat: { name: "sklearn" }, storageUri: `oci://${image}` } } },
                         },
                         { kind: "ServingRuntime", metadata: { name: `rt-${i}` }, spec: { containers: [{ name: "s", image: `docker.io/kserve/sklearnserver:v0.20.0@${sha(2)}` }] } },
@@ -71,17 +93,33 @@ function syntheticStack(count: number): HarnessResource[] {
                     ],
                 },
             },
-            { type: "pulumi-nodejs:dynamic/modelship:ImageSignature", name: `model-${i}-bundle-signature`, props: { reference: `localhost:5000/bench/model-${i}-manifests@${sha(i + 1)}`, signer: "cosign", args: ["sign", "--key=env://K"] } },
+            {
+                type: "pulumi-nodejs:dynamic/modelship:ImageSignature",
+                name: `model-${i}-bundle-signature`,
+                props: { reference: `localhost:5000/bench/model-${i}-manifests@${sha(i + 1)}`, signer: "cosign", args: ["sign", "--key=env://K"] },
+            },
             {
                 type: "kubernetes:argoproj.io/v1alpha1:Application",
                 name: `model-${i}-app`,
                 props: {
-                    kind: "Application", metadata: { name: `model-${i}`, namespace: "argocd" },
-                    spec: { source: { repoURL: `oci://localhost:5000/bench/model-${i}-manifests`, targetRevision: sha(i + 1), path: "." }, syncPolicy: { automated: { prune: true, selfHeal: true } } },
+                    kind: "Application",
+                    metadata: { name: `model-${i}`, namespace: "argocd" },
+                    spec: {
+                        source: { repoURL: `oci://localhost:5000/bench/model-${i}-manifests`, targetRevision: sha(i + 1), path: "." },
+                        syncPolicy: { automated: { prune: true, selfHeal: true } },
+                    },
                 },
             },
-            { type: "kubernetes:apps/v1:Deployment", name: `web-${i}`, props: { kind: "Deployment", metadata: { name: `web-${i}` }, spec: { template: { spec: pod(`localhost:5000/web:2@${sha(4)}`) } } } },
-            { type: "kubernetes:batch/v1:CronJob", name: `job-${i}`, props: { kind: "CronJob", metadata: { name: `job-${i}` }, spec: { jobTemplate: { spec: { template: { spec: pod(`localhost:5000/job:3@${sha(5)}`) } } } } } },
+            {
+                type: "kubernetes:apps/v1:Deployment",
+                name: `web-${i}`,
+                props: { kind: "Deployment", metadata: { name: `web-${i}` }, spec: { template: { spec: pod(`localhost:5000/web:2@${sha(4)}`) } } },
+            },
+            {
+                type: "kubernetes:batch/v1:CronJob",
+                name: `job-${i}`,
+                props: { kind: "CronJob", metadata: { name: `job-${i}` }, spec: { jobTemplate: { spec: { template: { spec: pod(`localhost:5000/job:3@${sha(5)}`) } } } } },
+            },
             { type: "kubernetes:helm.sh/v4:Chart", name: `chart-${i}`, props: { chart: "oci://ghcr.io/kserve/charts/kserve-crd", version: "v0.20.0" } },
             { type: "kubernetes:core/v1:ConfigMap", name: `cm-${i}`, props: { kind: "ConfigMap", metadata: { name: `cm-${i}` }, data: { a: "b" } } },
         ];

@@ -52,7 +52,10 @@ export function unitEdges(modules: CruisedModule[]): UnitEdge[] {
 }
 
 export function markdown(edges: UnitEdge[], label: string): string {
-    const lines = [`Imports between units (${label}): ${edges.reduce((n, e) => n + e.imports, 0)} file imports on ${edges.length} edges, ${edges.filter((e) => e.breaks.length > 0).length} against today's layer rules.`, ""];
+    const lines = [
+        `Imports between units (${label}): ${edges.reduce((n, e) => n + e.imports, 0)} file imports on ${edges.length} edges, ${edges.filter((e) => e.breaks.length > 0).length} against today's layer rules.`,
+        "",
+    ];
     lines.push("| from | to | imports | against today's rules |", "|---|---|--:|---|");
     for (const e of edges) lines.push(`| ${e.from} | ${e.to} | ${e.imports} | ${e.breaks.join(", ")} |`);
     const units = [...new Set(edges.flatMap((e) => [e.from, e.to]))].sort();
@@ -68,7 +71,11 @@ function main(): void {
     const dir = path.resolve(process.argv[2] ?? REPO_ROOT);
     const targets = ["components", "policy", "scripts", "bench", "index.ts"].filter((t) => fs.existsSync(path.join(dir, t)));
     const depcruise = path.join(REPO_ROOT, "node_modules", ".bin", "depcruise");
-    const res = spawnSync(depcruise, [...targets, "--config", path.join(REPO_ROOT, ".dependency-cruiser.cjs"), "--output-type", "json"], { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const res = spawnSync(depcruise, [...targets, "--config", path.join(REPO_ROOT, ".dependency-cruiser.cjs"), "--output-type", "json"], {
+        cwd: dir,
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+    });
     // depcruise exits non-zero when rules are broken; the JSON is still complete.
     if (!res.stdout) throw new Error(`depcruise produced nothing (exit ${res.status}): ${res.stderr}`);
     const cruised = JSON.parse(res.stdout) as { modules: CruisedModule[] };

@@ -66,7 +66,7 @@ runPromotion(parseArgs(process.argv.slice(2))).then(
             process.exit(2);
         }
         // Not a decision and not a configuration problem (e.g. a file that cannot be written).
-        console.error(`promote: failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        console.error(`promote: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         process.exit(1);
     },
 );

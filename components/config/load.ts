@@ -16,7 +16,9 @@ import { closestKey, ConfigProblem, formatConfigProblems, validateStackConfig } 
 function isConfigSecret(key: string): boolean {
     const fn = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
     if (typeof fn !== "function") {
-        throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret, which modelship uses to check that secret keys are encrypted: install the @pulumi/pulumi version pinned in package-lock.json (npm ci)");
+        throw new Error(
+            "@pulumi/pulumi no longer exports runtime.isConfigSecret, which modelship uses to check that secret keys are encrypted: install the @pulumi/pulumi version pinned in package-lock.json (npm ci)",
+        );
     }
     return fn(key);
 }

@@ -26,8 +26,16 @@ export const mlflowSchema = z
     .strictObject({
         /** The tracking server, `http(s)://host[:port][/prefix]`; plain http only to loopback unless `insecure`. */
         trackingUri: z
-            .string({ error: (iss) => (iss.input === undefined ? 'is required: the MLflow tracking server URL, e.g. "https://mlflow.example.com"' : 'must be a string: the MLflow tracking server URL, e.g. "https://mlflow.example.com"') })
-            .refine((u) => httpUrl(u) !== undefined, { error: 'must be an http(s) URL of the MLflow tracking server, e.g. "https://mlflow.example.com" or "http://127.0.0.1:5000"', abort: true })
+            .string({
+                error: (iss) =>
+                    iss.input === undefined
+                        ? 'is required: the MLflow tracking server URL, e.g. "https://mlflow.example.com"'
+                        : 'must be a string: the MLflow tracking server URL, e.g. "https://mlflow.example.com"',
+            })
+            .refine((u) => httpUrl(u) !== undefined, {
+                error: 'must be an http(s) URL of the MLflow tracking server, e.g. "https://mlflow.example.com" or "http://127.0.0.1:5000"',
+                abort: true,
+            })
             .refine((u) => !httpUrl(u)!.username && !httpUrl(u)!.password, {
                 error: "must not carry credentials: put the token in the secret modelship:mlflowToken (pulumi config set --secret modelship:mlflowToken)",
             }),
@@ -67,10 +75,20 @@ export function modelSourceChoiceIssues(m: Loose, where: (string | number)[]): M
     const hasDir = m.modelDir !== undefined;
     const hasSource = m.modelSource !== undefined;
     if (hasDir && hasSource) {
-        return [{ path: [...where, "modelSource"], message: "and modelDir are both set: a model comes from one place; keep modelDir (files in the project) or modelSource (an MLflow registered model), not both" }];
+        return [
+            {
+                path: [...where, "modelSource"],
+                message: "and modelDir are both set: a model comes from one place; keep modelDir (files in the project) or modelSource (an MLflow registered model), not both",
+            },
+        ];
     }
     if (!hasDir && !hasSource) {
-        return [{ path: [...where, "modelDir"], message: `is required (or modelSource): set modelDir to the directory of the model files, e.g. "models/iris/v1", or modelSource to an MLflow registered model, ${modelSourceExample}` }];
+        return [
+            {
+                path: [...where, "modelDir"],
+                message: `is required (or modelSource): set modelDir to the directory of the model files, e.g. "models/iris/v1", or modelSource to an MLflow registered model, ${modelSourceExample}`,
+            },
+        ];
     }
     return [];
 }

@@ -54,7 +54,8 @@ export async function resolveModelSources(config: StackConfig, opts: ResolveMode
     const jobs: { where: string; model: string; version: string; uri: string; configured: ProvenanceConfig }[] = [];
     config.models.forEach((m, i) => {
         if (m.modelSource) jobs.push({ where: `models[${i}].modelSource`, model: m.name, version: m.version, uri: m.modelSource, configured: m.provenance ?? {} });
-        if (m.canary?.modelSource) jobs.push({ where: `models[${i}].canary.modelSource`, model: m.name, version: m.canary.version, uri: m.canary.modelSource, configured: m.provenance ?? {} });
+        if (m.canary?.modelSource)
+            jobs.push({ where: `models[${i}].canary.modelSource`, model: m.name, version: m.canary.version, uri: m.canary.modelSource, configured: m.provenance ?? {} });
     });
     const out: ResolvedSources = {};
     if (jobs.length === 0) return out;

@@ -42,9 +42,7 @@ const query = (what: string) =>
         });
 
 const ratio = (what: string, example: number) =>
-    z
-        .number({ error: `must be a number: ${what}, e.g. ${example}` })
-        .min(1, { error: `must be 1 or more (1 allows no regression at all), e.g. ${example}: ${what}` });
+    z.number({ error: `must be a number: ${what}, e.g. ${example}` }).min(1, { error: `must be 1 or more (1 allows no regression at all), e.g. ${example}: ${what}` });
 
 export const promotionQueriesSchema = z.strictObject({
     /** Requests served by `{{revision}}` over `{{window}}` (also the sample count). */
@@ -103,10 +101,18 @@ export const promotionSchema = z
     })
     .superRefine((p, ctx) => {
         if (p.thresholds.minQuality !== undefined && p.queries.quality === undefined) {
-            ctx.addIssue({ code: "custom", path: ["queries", "quality"], message: "is required when thresholds.minQuality is set: give the PromQL query of the quality metric, or remove minQuality" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["queries", "quality"],
+                message: "is required when thresholds.minQuality is set: give the PromQL query of the quality metric, or remove minQuality",
+            });
         }
         if (p.queries.quality !== undefined && p.thresholds.minQuality === undefined) {
-            ctx.addIssue({ code: "custom", path: ["thresholds", "minQuality"], message: "is required when queries.quality is set: the lowest acceptable quality, or remove queries.quality" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["thresholds", "minQuality"],
+                message: "is required when queries.quality is set: the lowest acceptable quality, or remove queries.quality",
+            });
         }
     });
 export type PromotionConfig = z.infer<typeof promotionSchema>;

@@ -84,9 +84,11 @@ const requiredString = (what: string) =>
 const bool = () => z.boolean({ error: "must be true or false" });
 
 const dns1123Label = (what: string, example: string) =>
-    requiredString(what).regex(dns1123LabelPattern, {
-        error: `must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit), e.g. "${example}"`,
-    }).max(63, { error: "must be at most 63 characters (a DNS-1123 label)" });
+    requiredString(what)
+        .regex(dns1123LabelPattern, {
+            error: `must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit), e.g. "${example}"`,
+        })
+        .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" });
 
 const quantity = (example: string) =>
     requiredString(`a Kubernetes quantity such as "${example}"`).regex(quantityPattern, {
@@ -103,8 +105,7 @@ const exactVersion = (example: string) =>
         error: `must be an exact version (pinned, not a range), e.g. "${example}"`,
     });
 
-const valuesRecord = () =>
-    z.record(z.string(), z.unknown(), { error: "must be a map of Helm values (merged last, over modelship's own)" }).default({});
+const valuesRecord = () => z.record(z.string(), z.unknown(), { error: "must be a map of Helm values (merged last, over modelship's own)" }).default({});
 
 // ---------------------------------------------------------------------------------------------
 // Cross-field checks. They take loosely typed input so `validateStackConfig` can also run them on the
@@ -137,7 +138,8 @@ export function registryIssues(r: Loose): ConfigIssue[] {
     return [];
 }
 
-const keyRefHint = 'a cosign key reference: a file path ("cosign.key"), "env://VAR", or a KMS URI ("awskms://…", "gcpkms://…", "azurekms://…", "hashivault://…", "k8s://ns/secret")';
+const keyRefHint =
+    'a cosign key reference: a file path ("cosign.key"), "env://VAR", or a KMS URI ("awskms://…", "gcpkms://…", "azurekms://…", "hashivault://…", "k8s://ns/secret")';
 
 export function signingIssues(sig: Loose): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
@@ -213,8 +215,7 @@ export function emptyModelsIssues(models: unknown, allowEmptyModels: unknown): C
     return [
         {
             path: ["models"],
-            message:
-                "is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
+            message: "is empty: this stack would ship no model (and delete every release it shipped); add a model, or set allowEmptyModels: true to empty the stack on purpose",
         },
     ];
 }
@@ -260,7 +261,13 @@ export function stackIssues(platform: unknown, models: unknown): ConfigIssue[] {
         }
     });
     const argocdChart = isPlainObject(platform) && isPlainObject(platform.argocd) && isPlainObject(platform.argocd.chart) ? platform.argocd.chart : undefined;
-    if (argocdChart && argocdChart.name === "argo-cd" && typeof argocdChart.version === "string" && parseVersion(argocdChart.version) && !versionAtLeast(argocdChart.version, "8.3.0")) {
+    if (
+        argocdChart &&
+        argocdChart.name === "argo-cd" &&
+        typeof argocdChart.version === "string" &&
+        parseVersion(argocdChart.version) &&
+        !versionAtLeast(argocdChart.version, "8.3.0")
+    ) {
         issues.push({
             path: ["platform", "argocd", "chart", "version"],
             message: `"${argocdChart.version}" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)`,
@@ -416,7 +423,9 @@ export const registrySchema = z
         host: requiredString('the registry host[:port], e.g. "localhost:5000" or "ghcr.io"')
             .refine((h) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(h), {
                 error: (iss) =>
-                    `must be host[:port] without a scheme: use "${String(iss.input).replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "")}" (set registry.plainHttp for http)`,
+                    `must be host[:port] without a scheme: use "${String(iss.input)
+                        .replace(/^[a-z][a-z0-9+.-]*:\/\//i, "")
+                        .replace(/\/.*$/, "")}" (set registry.plainHttp for http)`,
                 abort: true,
             })
             .regex(registryHostPattern, {
@@ -453,7 +462,6 @@ export type RegistryConfig = z.infer<typeof registrySchema>;
 // ---------------------------------------------------------------------------------------------
 // Signing
 
-
 export const signingSchema = z
     .strictObject({
         enabled: bool().default(true),
@@ -471,7 +479,7 @@ export const signingSchema = z
         publicKey: requiredString("PEM text or a path to cosign.pub")
             .min(1, { error: "must not be empty; set the PEM text or a path to cosign.pub" })
             .refine((k) => !/PRIVATE KEY-----/.test(k), {
-                error: "is a private key: give the public key (cosign.pub, \"-----BEGIN PUBLIC KEY-----\"), never the private one",
+                error: 'is a private key: give the public key (cosign.pub, "-----BEGIN PUBLIC KEY-----"), never the private one',
                 abort: true,
             })
             .refine((k) => !k.includes("-----BEGIN") || /-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(k), {
@@ -487,9 +495,7 @@ export const signingSchema = z
             })
             .default("bundle"),
         /** Major version of the `cosign` on PATH where `pulumi up` runs: v3 needs other flags for the same result (UPSTREAM: offline signing). */
-        cosignVersion: z
-            .union([z.literal(2), z.literal(3)], { error: "must be 2 or 3: the major version of the cosign CLI that signs (`cosign version`)" })
-            .default(2),
+        cosignVersion: z.union([z.literal(2), z.literal(3)], { error: "must be 2 or 3: the major version of the cosign CLI that signs (`cosign version`)" }).default(2),
         /** Attach an in-toto SLSA provenance attestation to every model image (`cosign attest`, same key and format), checked by admission. */
         attestProvenance: bool().default(true),
         /** Provenance fields every model must set; the attestation must carry them and admission checks they are there. */
@@ -572,14 +578,14 @@ export const modelSchema = z
         namespace: dns1123Label("the namespace the InferenceService runs in", "models").default("models"),
         /** Argo CD project of the Application. */
         project: requiredString("the Argo CD project").default("default"),
-        resources: z
-            .strictObject({ cpu: quantity("1").default("1"), memory: quantity("2Gi").default("2Gi") })
-            .default({ cpu: "1", memory: "2Gi" }),
+        resources: z.strictObject({ cpu: quantity("1").default("1"), memory: quantity("2Gi").default("2Gi") }).default({ cpu: "1", memory: "2Gi" }),
         canary: canarySchema.optional(),
         provenance: provenanceSchema.default({}),
         /** `daemonless` (default, digest known at preview) or `docker` (@pulumi/docker Image, custom Dockerfile). */
         builder: z
-            .enum(["daemonless", "docker"], { error: '"daemonless" (default, digest known at preview) or "docker" (@pulumi/docker with your dockerfile or a generated one; needs a Docker daemon)' })
+            .enum(["daemonless", "docker"], {
+                error: '"daemonless" (default, digest known at preview) or "docker" (@pulumi/docker with your dockerfile or a generated one; needs a Docker daemon)',
+            })
             .default("daemonless"),
         dockerfile: requiredString("the Dockerfile path").optional(),
         /** Allow modelDir / canary.modelDir outside the project directory (checked by `loadStackConfig`). */

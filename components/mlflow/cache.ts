@@ -59,7 +59,9 @@ export async function listArtifactFiles(conn: MlflowConnection, root: string): P
     };
     await walk("");
     if (out.length === 0) {
-        throw new MlflowError(`MLflow has no artifact files under ${root}: the model version's artifacts are missing or not served by the tracking server (start it with --serve-artifacts)`);
+        throw new MlflowError(
+            `MLflow has no artifact files under ${root}: the model version's artifacts are missing or not served by the tracking server (start it with --serve-artifacts)`,
+        );
     }
     return out.sort((a, b) => (a.path < b.path ? -1 : 1));
 }

@@ -76,41 +76,35 @@ function request(conn: MlflowConnection, pathAndQuery: string, what: string, tim
     conn.onRequest?.("GET", `${url.pathname}${url.search}`);
     const lib = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-        const req = lib.get(
-            url,
-            { headers: { accept: "application/json", ...(conn.token ? { authorization: `Bearer ${conn.token}` } : {}) }, timeout: timeoutMs },
-            (res) => {
-                const status = res.statusCode ?? 0;
-                if (status >= 200 && status < 300) {
-                    resolve(res);
-                    return;
+        const req = lib.get(url, { headers: { accept: "application/json", ...(conn.token ? { authorization: `Bearer ${conn.token}` } : {}) }, timeout: timeoutMs }, (res) => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+                resolve(res);
+                return;
+            }
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.length < 64 && chunks.push(c));
+            res.on("end", () => {
+                const body = Buffer.concat(chunks).toString("utf8").slice(0, 2000);
+                let errorCode: string | undefined;
+                let detail = body.trim().slice(0, 300);
+                try {
+                    const parsed = JSON.parse(body) as { error_code?: string; message?: string };
+                    errorCode = parsed.error_code;
+                    detail = `${parsed.error_code ?? ""}${parsed.message ? `: ${parsed.message}` : ""}`;
+                } catch {
+                    // not JSON: keep the text
                 }
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.length < 64 && chunks.push(c));
-                res.on("end", () => {
-                    const body = Buffer.concat(chunks).toString("utf8").slice(0, 2000);
-                    let errorCode: string | undefined;
-                    let detail = body.trim().slice(0, 300);
-                    try {
-                        const parsed = JSON.parse(body) as { error_code?: string; message?: string };
-                        errorCode = parsed.error_code;
-                        detail = `${parsed.error_code ?? ""}${parsed.message ? `: ${parsed.message}` : ""}`;
-                    } catch {
-                        // not JSON: keep the text
-                    }
-                    const fix =
-                        errorCode === "RESOURCE_DOES_NOT_EXIST" || (errorCode === "INVALID_PARAMETER_VALUE" && /not found/i.test(detail))
-                            ? "check the name, version or alias in models[].modelSource against the MLflow model registry"
-                            : fixFor(status, conn.trackingUri);
-                    reject(new MlflowError(`MLflow ${what}: GET ${shown} answered ${status}${detail ? ` (${detail})` : ""}: ${fix}`, status, errorCode));
-                });
-                res.on("error", (err) => reject(new MlflowError(`MLflow ${what}: GET ${shown} failed while reading the answer: ${err.message}`, status)));
-            },
-        );
+                const fix =
+                    errorCode === "RESOURCE_DOES_NOT_EXIST" || (errorCode === "INVALID_PARAMETER_VALUE" && /not found/i.test(detail))
+                        ? "check the name, version or alias in models[].modelSource against the MLflow model registry"
+                        : fixFor(status, conn.trackingUri);
+                reject(new MlflowError(`MLflow ${what}: GET ${shown} answered ${status}${detail ? ` (${detail})` : ""}: ${fix}`, status, errorCode));
+            });
+            res.on("error", (err) => reject(new MlflowError(`MLflow ${what}: GET ${shown} failed while reading the answer: ${err.message}`, status)));
+        });
         req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-        req.on("error", (err) =>
-            reject(new MlflowError(`MLflow ${what}: GET ${shown} failed: ${err.message}: ${fixFor(undefined, conn.trackingUri)}`)),
-        );
+        req.on("error", (err) => reject(new MlflowError(`MLflow ${what}: GET ${shown} failed: ${err.message}: ${fixFor(undefined, conn.trackingUri)}`)));
     });
 }
 
@@ -123,7 +117,9 @@ async function getJson<T>(conn: MlflowConnection, pathAndQuery: string, what: st
         return JSON.parse(text) as T;
     } catch {
         const url = mlflowUrl(conn.trackingUri, pathAndQuery);
-        throw new MlflowError(`MLflow ${what}: GET ${url.origin}${url.pathname} did not answer JSON (${text.slice(0, 120)}): is mlflow.trackingUri (${conn.trackingUri}) an MLflow tracking server?`);
+        throw new MlflowError(
+            `MLflow ${what}: GET ${url.origin}${url.pathname} did not answer JSON (${text.slice(0, 120)}): is mlflow.trackingUri (${conn.trackingUri}) an MLflow tracking server?`,
+        );
     }
 }
 

@@ -124,7 +124,9 @@ export async function resolveModelSource(uri: string, opts: ResolveOptions): Pro
         throw new MlflowError(`MLflow model ${label} is ${mv.status}, not READY: wait for its registration to finish, or point ${uri} at a ready version`);
     }
     if (!mv.run_id) {
-        throw new MlflowError(`MLflow model ${label} has no run: modelship takes the model's provenance (training run, source, dataset) from its run; register the model from a run (mlflow.<flavor>.log_model(..., registered_model_name=…))`);
+        throw new MlflowError(
+            `MLflow model ${label} has no run: modelship takes the model's provenance (training run, source, dataset) from its run; register the model from a run (mlflow.<flavor>.log_model(..., registered_model_name=…))`,
+        );
     }
     const run = await getRun(conn, mv.run_id);
     const artifactRoot = await artifactRootOf(conn, mv, run, label);

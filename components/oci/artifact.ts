@@ -7,9 +7,7 @@ import { parseImageReference } from "./reference";
 
 /** Where a blob's bytes come from when it is pushed. */
 export type BlobOrigin =
-    | { kind: "bytes"; bytes: Buffer }
-    | { kind: "directory"; layer: HashedLayer; modelDir: string }
-    | { kind: "registry"; registry: string; repository: string };
+    { kind: "bytes"; bytes: Buffer } | { kind: "directory"; layer: HashedLayer; modelDir: string } | { kind: "registry"; registry: string; repository: string };
 
 export interface ArtifactBlob {
     descriptor: Descriptor;

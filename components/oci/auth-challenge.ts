@@ -49,7 +49,9 @@ function basicHeader(c: Credentials): string {
 const basicScheme: AuthScheme = {
     authorize(_challenge, ctx) {
         if (!ctx.credentials) {
-            return Promise.reject(new RegistryError(`registry ${ctx.registry} asks for Basic credentials and none are configured`, { kind: "unauthorized", registry: ctx.registry, status: 401 }));
+            return Promise.reject(
+                new RegistryError(`registry ${ctx.registry} asks for Basic credentials and none are configured`, { kind: "unauthorized", registry: ctx.registry, status: 401 }),
+            );
         }
         return Promise.resolve(basicHeader(ctx.credentials));
     },
@@ -100,7 +102,14 @@ async function fetchToken(challenge: AuthChallenge, ctx: AuthContext): Promise<s
             req.destroy(new RegistryError(`registry ${registry}: token service ${service} did not answer within ${ctx.timeoutMs} ms`, { kind: "timed-out", registry })),
         );
         req.on("error", (err) =>
-            reject(err instanceof RegistryError ? err : new RegistryError(`registry ${registry}: token service ${service} unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { kind: "unreachable", registry })),
+            reject(
+                err instanceof RegistryError
+                    ? err
+                    : new RegistryError(`registry ${registry}: token service ${service} unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+                          kind: "unreachable",
+                          registry,
+                      }),
+            ),
         );
         req.on("response", (r) => {
             const chunks: Buffer[] = [];
@@ -116,14 +125,22 @@ async function fetchToken(challenge: AuthChallenge, ctx: AuthContext): Promise<s
             rejected
                 ? `registry ${registry}: token service ${service} rejected the credentials of user "${ctx.credentials!.username}" (${res.status})`
                 : `registry ${registry}: token service ${service} refused (${res.status}) without credentials`,
-            { kind: rejected ? "credentials-rejected" : res.status === 401 || res.status === 403 ? "unauthorized" : "server-error", registry, status: res.status, username: ctx.credentials?.username },
+            {
+                kind: rejected ? "credentials-rejected" : res.status === 401 || res.status === 403 ? "unauthorized" : "server-error",
+                registry,
+                status: res.status,
+                username: ctx.credentials?.username,
+            },
         );
     }
     let parsed: { token?: string; access_token?: string };
     try {
         parsed = JSON.parse(res.body.toString("utf8")) as { token?: string; access_token?: string };
     } catch {
-        throw new RegistryError(`registry ${registry}: token service ${service} answered with something that is not JSON; check the realm the registry advertises`, { kind: "protocol", registry });
+        throw new RegistryError(`registry ${registry}: token service ${service} answered with something that is not JSON; check the realm the registry advertises`, {
+            kind: "protocol",
+            registry,
+        });
     }
     const token = parsed.token ?? parsed.access_token;
     if (!token) throw new RegistryError(`registry ${registry}: token service ${service} answered without a token`, { kind: "protocol", registry });

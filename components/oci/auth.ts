@@ -90,7 +90,9 @@ export function credentialsFromHelper(name: string, serverUrl: string, configPat
     }
     if (!reply.Username || !reply.Secret) return undefined;
     if (reply.Username === "<token>") {
-        throw new Error(`${program} holds an identity token for ${serverUrl} (OAuth refresh tokens are not supported); use docker login with a username and password or token, or set them explicitly`);
+        throw new Error(
+            `${program} holds an identity token for ${serverUrl} (OAuth refresh tokens are not supported); use docker login with a username and password or token, or set them explicitly`,
+        );
     }
     return { username: reply.Username, password: reply.Secret };
 }

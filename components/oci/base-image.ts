@@ -44,8 +44,7 @@ function parseManifest(bytes: Buffer, what: string): ParsedManifest {
     const invalid = (why: string): never => {
         throw new Error(`${what} is not a valid image manifest or index: ${why}`);
     };
-    const optionalString = (value: unknown, field: string): string | undefined =>
-        value === undefined || typeof value === "string" ? value : invalid(`${field} is not a string`);
+    const optionalString = (value: unknown, field: string): string | undefined => (value === undefined || typeof value === "string" ? value : invalid(`${field} is not a string`));
     const descriptor = (value: unknown, field: string): ListedDescriptor => {
         if (!isPlainObject(value)) return invalid(`${field} is not an object`);
         const { mediaType, digest, size, annotations, platform } = value;
@@ -104,7 +103,10 @@ export async function fetchBaseImage(
             const match = (manifest.manifests ?? []).find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture);
             if (!match) throw new Error(`base image ${where} is an index without a ${platform.os}/${platform.architecture} image`);
             manifestDigest = match.digest;
-            manifest = parseManifest(await manifestBytes(manifestDigest, `base image ${where}: platform manifest ${manifestDigest} not found`), `base image ${where}: platform manifest ${manifestDigest}`);
+            manifest = parseManifest(
+                await manifestBytes(manifestDigest, `base image ${where}: platform manifest ${manifestDigest} not found`),
+                `base image ${where}: platform manifest ${manifestDigest}`,
+            );
         }
         if (manifest.mediaType && manifest.mediaType !== OCI_MANIFEST && manifest.mediaType !== DOCKER_MANIFEST) {
             throw new Error(`base image ${where} has unsupported manifest type ${manifest.mediaType}`);

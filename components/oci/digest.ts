@@ -38,7 +38,11 @@ export function describeBytes(mediaType: string, bytes: Buffer): Descriptor {
 
 /** Bytes that hash to something other than the digest they were announced under. */
 export class DigestMismatch extends Error {
-    constructor(readonly what: string, readonly expected: string, readonly actual: string) {
+    constructor(
+        readonly what: string,
+        readonly expected: string,
+        readonly actual: string,
+    ) {
         super(`digest mismatch: ${what} hashes to ${actual}, expected ${expected}`);
         this.name = "DigestMismatch";
     }

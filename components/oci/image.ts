@@ -7,7 +7,18 @@ import { BaseImage, fetchBaseImage } from "./base-image";
 import { canonicalJson, Descriptor, describeBytes, sortKeysDeep } from "./digest";
 import { defaultCacheDir } from "./disk-cache";
 import { ModelLayer, modelLayers } from "./layers";
-import { ANNOTATION_BASE_DIGEST, ANNOTATION_BASE_NAME, ANNOTATION_REVISION, ANNOTATION_SOURCE, ANNOTATION_TITLE, ANNOTATION_VERSION, MODELPACK_FILEPATH, OCI_CONFIG, OCI_LAYER_TAR, OCI_MANIFEST } from "./media-types";
+import {
+    ANNOTATION_BASE_DIGEST,
+    ANNOTATION_BASE_NAME,
+    ANNOTATION_REVISION,
+    ANNOTATION_SOURCE,
+    ANNOTATION_TITLE,
+    ANNOTATION_VERSION,
+    MODELPACK_FILEPATH,
+    OCI_CONFIG,
+    OCI_LAYER_TAR,
+    OCI_MANIFEST,
+} from "./media-types";
 import { parseImageReference } from "./reference";
 import { RegistryConnection } from "./remote";
 
@@ -82,12 +93,25 @@ export async function composeModelImage(opts: ComposeModelImageOptions): Promise
     const target = pushTarget(opts.registry, opts.repository);
     const base = parseImageReference(opts.baseImage);
     if (!base.digest) {
-        throw new Error(`baseImage "${opts.baseImage}" must be pinned by digest, e.g. ${base.registry}/${base.repository}@sha256:<64 hex>; a tag can move and the image digest would not be reproducible`);
+        throw new Error(
+            `baseImage "${opts.baseImage}" must be pinned by digest, e.g. ${base.registry}/${base.repository}@sha256:<64 hex>; a tag can move and the image digest would not be reproducible`,
+        );
     }
     const cacheDir = opts.cacheDir ?? defaultCacheDir();
     const baseConnection = opts.baseConnection ?? (base.registry === target.registry ? opts.connection : {});
-    const baseImage = await fetchBaseImage({ registry: base.registry, repository: base.repository, digest: base.digest }, baseConnection ?? {}, cacheDir, opts.platform ?? { os: "linux", architecture: "amd64" });
-    const layers = await modelLayers(opts.modelDir, { prefix: MODEL_PATH_IN_IMAGE, label: `model directory of ${opts.modelName}`, cacheDir, noCache: opts.noStatCache, fileDigests: opts.fileDigests });
+    const baseImage = await fetchBaseImage(
+        { registry: base.registry, repository: base.repository, digest: base.digest },
+        baseConnection ?? {},
+        cacheDir,
+        opts.platform ?? { os: "linux", architecture: "amd64" },
+    );
+    const layers = await modelLayers(opts.modelDir, {
+        prefix: MODEL_PATH_IN_IMAGE,
+        label: `model directory of ${opts.modelName}`,
+        cacheDir,
+        noCache: opts.noStatCache,
+        fileDigests: opts.fileDigests,
+    });
     const image = modelcarImage({
         registry: target.registry,
         repository: target.repository,

@@ -51,7 +51,13 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
         const missing = (
             await mapLimit(artifact.blobs, client.concurrency * 2, async (blob) => ((await client.blobSize(repository, blob.descriptor.digest)) === undefined ? blob : undefined))
         ).filter((b): b is ArtifactBlob => b !== undefined);
-        const meter = new ProgressMeter(opts.label ?? `${artifact.registry}/${repository}`, missing.reduce((n, b) => n + b.descriptor.size, 0), missing.length, opts.onProgress, opts.progressIntervalMs);
+        const meter = new ProgressMeter(
+            opts.label ?? `${artifact.registry}/${repository}`,
+            missing.reduce((n, b) => n + b.descriptor.size, 0),
+            missing.length,
+            opts.onProgress,
+            opts.progressIntervalMs,
+        );
         // Largest first: the long uploads start early and the small ones fill in around them.
         const order = [...missing].sort((a, b) => b.descriptor.size - a.descriptor.size);
         await mapLimit(order, client.concurrency, async (blob) => {
@@ -81,7 +87,12 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
         await client.putManifest(repository, artifact.digest, artifact.manifestBytes, artifact.mediaType);
         if (opts.tag) await client.putManifest(repository, opts.tag, artifact.manifestBytes, artifact.mediaType);
         meter.finish();
-        await recordLocations(cacheDir, artifact.registry, repository, artifact.blobs.map((b) => b.descriptor.digest)).catch(() => undefined);
+        await recordLocations(
+            cacheDir,
+            artifact.registry,
+            repository,
+            artifact.blobs.map((b) => b.descriptor.digest),
+        ).catch(() => undefined);
         return { digest: artifact.digest, reference: artifact.reference, bytesUploaded, blobsUploaded, blobsMounted };
     } catch (err) {
         // The stat cache vouched for bytes that hash otherwise: forget it so the next run reads them.

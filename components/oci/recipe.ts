@@ -68,7 +68,12 @@ export async function recomposeFromRecipe(recipe: ArtifactRecipe, cacheDir?: str
         return artifact;
     }
     if (recipe.kind === "manifest-bundle") {
-        const artifact = await composeManifestBundle({ files: required(recipe.files, "files"), registry: recipe.registry, repository: recipe.repository, annotations: recipe.annotations });
+        const artifact = await composeManifestBundle({
+            files: required(recipe.files, "files"),
+            registry: recipe.registry,
+            repository: recipe.repository,
+            annotations: recipe.annotations,
+        });
         if (artifact.digest !== recipe.digest) {
             throw new Error(`manifest bundle changed since preview: it now gives ${artifact.digest}, not ${recipe.digest}; run pulumi up again`);
         }

@@ -89,7 +89,9 @@ export class RegistryClient {
         });
         if (res.status === 202 && res.headers.location) {
             // Declined: the registry opened an upload session instead; close it so it does not linger.
-            await this.request({ method: "DELETE", url: String(res.headers.location), repository, ok: [204, 404, 405, 400], operation: "cancel of a declined mount" }).catch(() => undefined);
+            await this.request({ method: "DELETE", url: String(res.headers.location), repository, ok: [204, 404, 405, 400], operation: "cancel of a declined mount" }).catch(
+                () => undefined,
+            );
         }
         return res.status === 201;
     }
@@ -102,7 +104,14 @@ export class RegistryClient {
     // ---- manifests ---------------------------------------------------------------------------
 
     async getManifest(repository: string, reference: string): Promise<{ bytes: Buffer; mediaType: string; digest: string } | undefined> {
-        const res = await this.request({ method: "GET", url: `/v2/${repository}/manifests/${reference}`, repository, ok: [200, 404], headers: { accept: MANIFEST_ACCEPT }, operation: `GET of manifest ${reference}` });
+        const res = await this.request({
+            method: "GET",
+            url: `/v2/${repository}/manifests/${reference}`,
+            repository,
+            ok: [200, 404],
+            headers: { accept: MANIFEST_ACCEPT },
+            operation: `GET of manifest ${reference}`,
+        });
         if (res.status === 404) return undefined;
         const digest = sha256Digest(res.body);
         if (reference.startsWith("sha256:") && digest !== reference) {
@@ -123,7 +132,14 @@ export class RegistryClient {
     }
 
     async manifestExists(repository: string, reference: string): Promise<boolean> {
-        const res = await this.request({ method: "HEAD", url: `/v2/${repository}/manifests/${reference}`, repository, ok: [200, 404], headers: { accept: MANIFEST_ACCEPT }, operation: `HEAD of manifest ${reference}` });
+        const res = await this.request({
+            method: "HEAD",
+            url: `/v2/${repository}/manifests/${reference}`,
+            repository,
+            ok: [200, 404],
+            headers: { accept: MANIFEST_ACCEPT },
+            operation: `HEAD of manifest ${reference}`,
+        });
         return res.status === 200;
     }
 
@@ -152,14 +168,27 @@ export class RegistryClient {
      * Manifests that refer to `digest` (signatures, attestations), from the referrers API, or from
      * the fallback tag `sha256-<hex>` on registries without it (distribution 2.8).
      */
-    async referrers(repository: string, digest: string, artifactType?: string): Promise<Array<{ digest: string; artifactType?: string; mediaType: string; annotations?: Record<string, string> }>> {
+    async referrers(
+        repository: string,
+        digest: string,
+        artifactType?: string,
+    ): Promise<Array<{ digest: string; artifactType?: string; mediaType: string; annotations?: Record<string, string> }>> {
         const q = artifactType ? `?${new URLSearchParams({ artifactType }).toString()}` : "";
-        const res = await this.request({ method: "GET", url: `/v2/${repository}/referrers/${digest}${q}`, repository, ok: [200, 404], headers: { accept: OCI_INDEX }, operation: `GET of referrers of ${digest}` });
+        const res = await this.request({
+            method: "GET",
+            url: `/v2/${repository}/referrers/${digest}${q}`,
+            repository,
+            ok: [200, 404],
+            headers: { accept: OCI_INDEX },
+            operation: `GET of referrers of ${digest}`,
+        });
         let body: Buffer | undefined = res.status === 200 ? res.body : undefined;
         const fallback = !body;
         if (!body) body = (await this.getManifest(repository, digest.replace(":", "-")))?.bytes;
         if (!body) return [];
-        const index = JSON.parse(body.toString("utf8")) as { manifests?: Array<{ digest: string; artifactType?: string; mediaType: string; annotations?: Record<string, string> }> };
+        const index = JSON.parse(body.toString("utf8")) as {
+            manifests?: Array<{ digest: string; artifactType?: string; mediaType: string; annotations?: Record<string, string> }>;
+        };
         let entries = index.manifests ?? [];
         if (fallback) {
             // Clients maintaining the fallback index do not always copy artifactType and annotations
@@ -169,7 +198,11 @@ export class RegistryClient {
                     const got = await this.getManifest(repository, m.digest);
                     if (!got) return m;
                     const parsed = JSON.parse(got.bytes.toString("utf8")) as { artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
-                    return { ...m, artifactType: parsed.artifactType ?? parsed.config?.mediaType ?? m.artifactType, annotations: { ...(m.annotations ?? {}), ...(parsed.annotations ?? {}) } };
+                    return {
+                        ...m,
+                        artifactType: parsed.artifactType ?? parsed.config?.mediaType ?? m.artifactType,
+                        annotations: { ...(m.annotations ?? {}), ...(parsed.annotations ?? {}) },
+                    };
                 }),
             );
         }

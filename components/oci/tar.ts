@@ -318,7 +318,7 @@ async function assertLinkStaysInside(link: string, target: string, root: string,
     // and refuse as soon as the walk leaves the tree. Where it lands may not exist: that is harmless.
     let current = path.dirname(link);
     const pending = target.split("/");
-    for (let hops = 0; pending.length > 0; ) {
+    for (let hops = 0; pending.length > 0;) {
         const part = pending.shift()!;
         if (part === "" || part === ".") continue;
         if (part === "..") {

@@ -91,7 +91,18 @@ export class AuthRenewed extends Error {
     }
 }
 
-const RETRYABLE_ERRNO = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ERR_STREAM_PREMATURE_CLOSE", "UND_ERR_SOCKET"]);
+const RETRYABLE_ERRNO = new Set([
+    "ECONNRESET",
+    "ECONNREFUSED",
+    "EPIPE",
+    "ETIMEDOUT",
+    "ECONNABORTED",
+    "EAI_AGAIN",
+    "ENETUNREACH",
+    "EHOSTUNREACH",
+    "ERR_STREAM_PREMATURE_CLOSE",
+    "UND_ERR_SOCKET",
+]);
 
 /** A dropped or refused connection, a reset, a socket timeout: worth another attempt. */
 export function isRetryableNetworkError(err: unknown): boolean {
@@ -122,10 +133,10 @@ export class Transport {
     constructor(registry: string, opts: TransportOptions = {}) {
         this.registry = registry;
         if (opts.plainHttp && !isLoopbackHost(registry) && !opts.insecure) {
-            throw new RegistryError(
-                `registry ${registry}: plain HTTP is only allowed for a loopback registry (localhost, 127.0.0.0/8, [::1]) unless insecure is set too`,
-                { kind: "unsafe", registry },
-            );
+            throw new RegistryError(`registry ${registry}: plain HTTP is only allowed for a loopback registry (localhost, 127.0.0.0/8, [::1]) unless insecure is set too`, {
+                kind: "unsafe",
+                registry,
+            });
         }
         const secure = !opts.plainHttp;
         this.http = secure ? https : http;
@@ -225,7 +236,12 @@ export class Transport {
     }
 
     /** The error for an answer that is not in `ok`, worded for the registry (no stack keys). */
-    statusError(res: TransportResponse, req: Pick<TransportRequest, "operation" | "repository">, attempts: number, credentialsSent = this.credentials !== undefined): RegistryError {
+    statusError(
+        res: TransportResponse,
+        req: Pick<TransportRequest, "operation" | "repository">,
+        attempts: number,
+        credentialsSent = this.credentials !== undefined,
+    ): RegistryError {
         const { code, text } = parseErrorBody(res.body);
         const where = `${this.registry}/${req.repository}`;
         const detail = text ? `: ${text}` : "";
@@ -233,9 +249,16 @@ export class Transport {
         const base = { registry: this.registry, repository: req.repository, operation: req.operation, status: res.status, code, attempts };
         if (res.status === 401) {
             if (credentialsSent && this.credentials) {
-                return new RegistryError(`${req.operation} on ${where}: the registry rejected the credentials of user "${this.credentials.username}" (401)${detail}`, { ...base, kind: "credentials-rejected", username: this.credentials.username });
+                return new RegistryError(`${req.operation} on ${where}: the registry rejected the credentials of user "${this.credentials.username}" (401)${detail}`, {
+                    ...base,
+                    kind: "credentials-rejected",
+                    username: this.credentials.username,
+                });
             }
-            return new RegistryError(`${req.operation} on ${where}: unauthorized (401), and no credentials are configured for ${this.registry}${detail}`, { ...base, kind: "unauthorized" });
+            return new RegistryError(`${req.operation} on ${where}: unauthorized (401), and no credentials are configured for ${this.registry}${detail}`, {
+                ...base,
+                kind: "unauthorized",
+            });
         }
         if (isStorageFull(res.status, text)) {
             return new RegistryError(`${req.operation} on ${where}: the registry's storage is full (HTTP ${res.status}${detail})`, { ...base, kind: "storage-full" });
@@ -256,7 +279,15 @@ export class Transport {
         if (spent + waitMs > this.operationTimeoutMs) {
             throw new RegistryError(
                 `${failure.message.replace(/ \(after \d+ attempts[^)]*\)/, "")}; gave up after ${attempt} attempts in ${seconds(spent)} (time budget ${seconds(this.operationTimeoutMs)})`,
-                { kind: failure.kind, registry: failure.registry, repository: failure.repository, operation: failure.operation, status: failure.status, code: failure.code, attempts: attempt },
+                {
+                    kind: failure.kind,
+                    registry: failure.registry,
+                    repository: failure.repository,
+                    operation: failure.operation,
+                    status: failure.status,
+                    code: failure.code,
+                    attempts: attempt,
+                },
             );
         }
         this.onWait?.({ registry: this.registry, operation: req.operation, attempt, maxAttempts: this.maxRetries + 1, waitMs, reason });
@@ -287,7 +318,11 @@ export class Transport {
         if (!challenge || (challenge.scheme === "basic" && !this.credentials)) throw this.statusError(res, req, attempts, false);
         const scheme = AUTH_SCHEMES[challenge.scheme];
         if (!scheme) {
-            throw new RegistryError(`registry ${this.registry} asks for the unsupported auth scheme "${challenge.scheme}"`, { kind: "protocol", registry: this.registry, status: 401 });
+            throw new RegistryError(`registry ${this.registry} asks for the unsupported auth scheme "${challenge.scheme}"`, {
+                kind: "protocol",
+                registry: this.registry,
+                status: 401,
+            });
         }
         const scopes = [`repository:${req.repository}:pull,push`, ...(req.mountFrom ? [`repository:${req.mountFrom}:pull`] : [])];
         const header = await scheme.authorize(challenge, { registry: this.registry, scopes, credentials: this.credentials, insecure: this.insecure, timeoutMs: this.timeoutMs });
@@ -308,12 +343,15 @@ export class Transport {
     private redirectTarget(req: TransportRequest, status: number, location: string | undefined, from: URL, hop: number): URL | undefined {
         if ((req.method !== "GET" && req.method !== "HEAD") || !REDIRECT_STATUSES.includes(status) || !location) return undefined;
         if (hop >= MAX_REDIRECTS) {
-            throw new RegistryError(`${req.operation} on ${this.registry}: more than ${MAX_REDIRECTS} redirects (last ${from.origin}${from.pathname}); check the registry's storage redirect settings`, {
-                kind: "protocol",
-                registry: this.registry,
-                repository: req.repository,
-                operation: req.operation,
-            });
+            throw new RegistryError(
+                `${req.operation} on ${this.registry}: more than ${MAX_REDIRECTS} redirects (last ${from.origin}${from.pathname}); check the registry's storage redirect settings`,
+                {
+                    kind: "protocol",
+                    registry: this.registry,
+                    repository: req.repository,
+                    operation: req.operation,
+                },
+            );
         }
         return new URL(location, from);
     }
@@ -351,7 +389,12 @@ export class Transport {
             };
             const sameOrigin = target.origin === this.origin;
             const transport = sameOrigin ? this.http : target.protocol === "http:" ? http : https;
-            const request = transport.request(target, { method: req.method, agent: sameOrigin ? this.agent : undefined, headers: this.headersFor(req, target), timeout: this.timeoutMs });
+            const request = transport.request(target, {
+                method: req.method,
+                agent: sameOrigin ? this.agent : undefined,
+                headers: this.headersFor(req, target),
+                timeout: this.timeoutMs,
+            });
             request.on("timeout", () => fail(Object.assign(new Error("socket timeout"), { code: "ETIMEDOUT" })));
             request.on("error", fail);
             request.on("response", (res) => {

@@ -56,7 +56,13 @@ export class UploadSessions {
      * anyway (a stuck holder must not stop the push). A lock left by a dead process is taken over.
      * `work` learns whether it waited (the other push may have sent the blob meanwhile).
      */
-    async withBlobLock<T>(registry: string, repository: string, digest: string, work: (waited: boolean) => Promise<T>, opts: { pollMs?: number; maxWaitMs?: number; onWaiting?: (holderPid: number) => void } = {}): Promise<T> {
+    async withBlobLock<T>(
+        registry: string,
+        repository: string,
+        digest: string,
+        work: (waited: boolean) => Promise<T>,
+        opts: { pollMs?: number; maxWaitMs?: number; onWaiting?: (holderPid: number) => void } = {},
+    ): Promise<T> {
         const k = key(registry, repository, digest);
         const file = path.join(this.dir, `${k}.lock`);
         await fs.promises.mkdir(this.dir, { recursive: true });

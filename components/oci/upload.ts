@@ -57,7 +57,13 @@ export interface UploadClient {
 }
 
 /** Uploads a blob the repository lacks; returns the bytes sent (re-sent bytes included). */
-export async function uploadBlob(client: UploadClient, repository: string, descriptor: { digest: string; size: number }, source: BlobSource, opts: UploadOptions = {}): Promise<number> {
+export async function uploadBlob(
+    client: UploadClient,
+    repository: string,
+    descriptor: { digest: string; size: number },
+    source: BlobSource,
+    opts: UploadOptions = {},
+): Promise<number> {
     const upload = new BlobUpload(client, repository, descriptor, source, opts);
     return upload.run();
 }

@@ -27,7 +27,10 @@ export function knativeManifestUrls(platform: PlatformConfig): KnativeManifests 
 export const kourierIngressClass = "kourier.ingress.networking.knative.dev";
 
 /** The `config-network` patch that makes Kourier Knative's networking layer. */
-export function knativeNetworkPatch(platform: PlatformConfig): { metadata: { name: string; namespace: string; annotations: Record<string, string> }; data: Record<string, string> } {
+export function knativeNetworkPatch(platform: PlatformConfig): {
+    metadata: { name: string; namespace: string; annotations: Record<string, string> };
+    data: Record<string, string>;
+} {
     return {
         metadata: {
             name: "config-network",

@@ -29,9 +29,7 @@ export function kserveChartValues(platform: PlatformConfig): Values {
             },
             controller: {
                 deploymentMode: k.deploymentMode,
-                ...(k.deploymentMode === "Knative" && platform.knative.networking === "kourier"
-                    ? { gateway: { disableIstioVirtualHost: true } }
-                    : {}),
+                ...(k.deploymentMode === "Knative" && platform.knative.networking === "kourier" ? { gateway: { disableIstioVirtualHost: true } } : {}),
             },
         },
     };

@@ -44,7 +44,9 @@ function attestedListExpression(list: ImageList, prefix: string): string {
 
 /** CEL: the (verified) provenance of every model image of one list has each required field. */
 function requiredFieldsExpression(list: ImageList, prefix: string, fields: readonly ProvenanceField[]): string {
-    const present = fields.map((f) => `extractPayload(image, attestations.${provenanceAttestationName}).?predicate${PROVENANCE_FIELD_PATHS[f].map((k) => `.?${k}`).join("")}.orValue("") != ""`);
+    const present = fields.map(
+        (f) => `extractPayload(image, attestations.${provenanceAttestationName}).?predicate${PROVENANCE_FIELD_PATHS[f].map((k) => `.?${k}`).join("")}.orValue("") != ""`,
+    );
     return everyModelImage(list, prefix, present.join(" && "));
 }
 
@@ -66,11 +68,7 @@ export interface ImageValidatingPolicyManifest {
  * settings come from `kyvernoCtlog`, the function the signer's flags are derived from: an offline
  * signature (no Rekor entry) is verified with `insecureIgnoreTlog`, an online one against the log.
  */
-export function imageValidatingPolicy(
-    registry: RegistryConfig,
-    signing: SigningConfig,
-    opts: { credentialsSecret?: string } = {},
-): ImageValidatingPolicyManifest {
+export function imageValidatingPolicy(registry: RegistryConfig, signing: SigningConfig, opts: { credentialsSecret?: string } = {}): ImageValidatingPolicyManifest {
     if (!signing.publicKey) {
         throw new Error("imageValidatingPolicy needs signing.publicKey (validated config always has it while signing is enabled)");
     }
@@ -134,4 +132,3 @@ export function imageValidatingPolicy(
         },
     };
 }
-

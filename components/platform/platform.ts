@@ -47,8 +47,7 @@ export interface PlatformResources {
 export function declarePlatform(parent: pulumi.Resource, name: string, args: PlatformArgs): PlatformResources {
     const { platform, registry, signing } = args;
     const opts = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...extra, parent });
-    const namespace = (piece: string, ns: string) =>
-        new k8s.core.v1.Namespace(`${name}-${piece}-namespace`, { metadata: { name: ns } }, opts());
+    const namespace = (piece: string, ns: string) => new k8s.core.v1.Namespace(`${name}-${piece}-namespace`, { metadata: { name: ns } }, opts());
     const ready: pulumi.Resource[] = [];
     const out: Partial<PlatformResources> = {};
 
@@ -141,8 +140,9 @@ export function declarePlatform(parent: pulumi.Resource, name: string, args: Pla
     }
 
     const creds = argocdRegistryCredsSecret(platform, registry);
-    const password: Record<string, pulumi.Input<string>> =
-        registry.username !== undefined && args.registryPassword !== undefined ? { password: pulumi.secret(args.registryPassword) } : {};
+    const password: Record<string, pulumi.Input<string>> = registry.username !== undefined && args.registryPassword !== undefined
+        ? { password: pulumi.secret(args.registryPassword) }
+        : {};
     const argocdRegistryCreds = new k8s.core.v1.Secret(
         `${name}-argocd-registry-creds`,
         { metadata: creds.metadata, stringData: { ...creds.stringData, ...password } },

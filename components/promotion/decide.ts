@@ -102,14 +102,22 @@ const pct = (rate: number) => `${fmt(rate * 100)} %`;
 export function decidePromotion(input: DecisionInput): PromotionDecision {
     const { model, steps, metrics, thresholds } = input;
     const from = stateOf(model);
-    const hold = (reasons: string[], observed?: PromotionDecision["observed"]): PromotionDecision => ({ decision: "hold", from, to: from, reasons, ...(observed ? { observed } : {}) });
+    const hold = (reasons: string[], observed?: PromotionDecision["observed"]): PromotionDecision => ({
+        decision: "hold",
+        from,
+        to: from,
+        reasons,
+        ...(observed ? { observed } : {}),
+    });
 
     const canary = model.canary;
     if (!canary) {
         return hold([`model "${model.name}" has no canary: nothing to promote`]);
     }
     if (canary.trafficPercent === 0) {
-        return hold([`model "${model.name}"'s canary ${canary.version} is at 0 % (rolled back): nothing to decide; raise canary.trafficPercent to restart the rollout or remove the canary`]);
+        return hold([
+            `model "${model.name}"'s canary ${canary.version} is at 0 % (rolled back): nothing to decide; raise canary.trafficPercent to restart the rollout or remove the canary`,
+        ]);
     }
 
     // 2. Every required metric of both revisions must have a value.
@@ -166,9 +174,7 @@ export function decidePromotion(input: DecisionInput): PromotionDecision {
     ] as const) {
         if (ratio > max) {
             const metric = name === "p95" ? "latencyP95" : "latencyP99";
-            regressions.push(
-                `${name} latency regressed: canary ${fmt(value("canary", metric))} vs stable ${fmt(value("stable", metric))}, ratio ${fmt(ratio)} > ${key} ${max}`,
-            );
+            regressions.push(`${name} latency regressed: canary ${fmt(value("canary", metric))} vs stable ${fmt(value("stable", metric))}, ratio ${fmt(ratio)} > ${key} ${max}`);
         }
     }
     if (quality !== undefined && thresholds.minQuality !== undefined && quality < thresholds.minQuality) {

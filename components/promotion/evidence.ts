@@ -46,10 +46,12 @@ function finiteOrNull(n: number): number | null {
     return Number.isFinite(n) ? n : null;
 }
 
-export function buildEvidence(input: Omit<PromotionEvidence, "evidenceVersion" | "samples" | "queries" | "observed"> & {
-    queries: EvidenceQuery[];
-    observed?: PromotionDecision["observed"];
-}): PromotionEvidence {
+export function buildEvidence(
+    input: Omit<PromotionEvidence, "evidenceVersion" | "samples" | "queries" | "observed"> & {
+        queries: EvidenceQuery[];
+        observed?: PromotionDecision["observed"];
+    },
+): PromotionEvidence {
     const samples = (role: RevisionRole) => {
         const q = input.queries.find((x) => x.metric === "requests" && x.role === role);
         return q && typeof q.value === "number" ? q.value : null;

@@ -121,7 +121,13 @@ export async function runPromotion(opts: PromotionOptions): Promise<PromotionRun
             revisions[role] = { version, revision };
             for (const metric of metricNames) {
                 const template = config.queries[metric]!;
-                const query = renderQuery(template, { revision, window: config.window, model: rollout.name, version, namespace: rollout.namespace ?? "models" /* models[].namespace default */ });
+                const query = renderQuery(template, {
+                    revision,
+                    window: config.window,
+                    model: rollout.name,
+                    version,
+                    namespace: rollout.namespace ?? "models" /* models[].namespace default */,
+                });
                 jobs.push(
                     queryInstant(prometheusUrl, query, config.queryTimeoutSeconds * 1000).then((r) => {
                         metrics[role][metric] = r.measurement;

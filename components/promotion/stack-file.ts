@@ -108,7 +108,9 @@ export function writeModelRollout(text: string, model: string, from: RolloutStat
         throw new StackFileError(`${file}: model "${model}" has no canary: there is nothing to step up, promote or roll back`);
     }
     if (!sameState(current, from)) {
-        throw new StackFileError(`${file}: model "${model}" changed since the decision was made (expected ${JSON.stringify(from)}, found ${JSON.stringify(current)}): run the promotion again`);
+        throw new StackFileError(
+            `${file}: model "${model}" changed since the decision was made (expected ${JSON.stringify(from)}, found ${JSON.stringify(current)}): run the promotion again`,
+        );
     }
     const doc = parse(text, file);
     const { node } = modelNode(doc, model, file);

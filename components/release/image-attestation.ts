@@ -25,7 +25,8 @@ export class ImageAttestation extends pulumi.dynamic.Resource {
         const predicateType = args.predicateType ?? SLSA_PROVENANCE_V1;
         const props = {
             ...cosignResourceInputs(args, {
-                args: (ref) => cosignAttestInvocation(signing, ref, predicateType, { plainHttp: registry.plainHttp, insecure: registry.insecure, cosignMajor: signing.cosignVersion }).args,
+                args: (ref) =>
+                    cosignAttestInvocation(signing, ref, predicateType, { plainHttp: registry.plainHttp, insecure: registry.insecure, cosignMajor: signing.cosignVersion }).args,
                 location: (ref) => attestationLocation(ref, signing.signatureFormat).reference,
             }),
             predicateType,

@@ -76,10 +76,7 @@ export interface ImageSignatureArgs {
 }
 
 /** The secret environment of cosign: a value for every variable `signingEnvironmentNames` lists. */
-export function signingEnvironment(
-    key: string,
-    values: { keyPassword?: pulumi.Input<string>; keyValue?: pulumi.Input<string> },
-): pulumi.Output<Record<string, string>> {
+export function signingEnvironment(key: string, values: { keyPassword?: pulumi.Input<string>; keyValue?: pulumi.Input<string> }): pulumi.Output<Record<string, string>> {
     const env: Record<string, pulumi.Input<string>> = {};
     const keyVariable = keyEnvironmentVariable(key);
     for (const name of signingEnvironmentNames(key)) {

@@ -109,7 +109,6 @@ export function storageUri(image: string): string {
     return `oci://${image}`;
 }
 
-
 /**
  * Name of the model server container. KServe merges `model` into the serving runtime's container of
  * this name (every runtime of kserve-runtime-configs uses it) and finds the container by it to mount
@@ -141,7 +140,10 @@ function predictorBody(input: InferenceServiceSpecInput, served: ModelVersionIma
 export function inferenceServiceInputProblems(input: InferenceServiceSpecInput): string[] {
     const problems: string[] = [];
     if (!DNS_LABEL.test(input.name)) problems.push(`name "${input.name}" must be a DNS-1123 label`);
-    for (const [what, v] of [["stable", input.stable], ["canary", input.canary]] as const) {
+    for (const [what, v] of [
+        ["stable", input.stable],
+        ["canary", input.canary],
+    ] as const) {
         if (!v) continue;
         if (!DIGEST_REFERENCE.test(v.image)) problems.push(`${what} image "${v.image}" must be pinned by digest`);
         if (input.deploymentMode === "Standard" && !DNS_LABEL.test(v.version)) {
@@ -183,9 +185,7 @@ export function buildInferenceService(input: InferenceServiceSpecInput): Inferen
     } else {
         spec = { predictor: { name: input.stable.version, ...predictorBody(input, input.stable) } };
         if (canary) {
-            spec.canary = [
-                { trafficPercent: canary.trafficPercent, predictor: { name: canary.version, ...predictorBody(input, canary) } },
-            ];
+            spec.canary = [{ trafficPercent: canary.trafficPercent, predictor: { name: canary.version, ...predictorBody(input, canary) } }];
         }
     }
 
@@ -224,9 +224,7 @@ export function inferenceServiceInputFor(
         format: model.format,
         ...(model.runtime ? { runtime: model.runtime } : {}),
         stable: { version: model.version, image: images.stable },
-        ...(model.canary && images.canary
-            ? { canary: { version: model.canary.version, image: images.canary, trafficPercent: model.canary.trafficPercent } }
-            : {}),
+        ...(model.canary && images.canary ? { canary: { version: model.canary.version, image: images.canary, trafficPercent: model.canary.trafficPercent } } : {}),
         resources: model.resources,
         ...(opts.imagePullSecrets && opts.imagePullSecrets.length > 0 ? { imagePullSecrets: opts.imagePullSecrets } : {}),
         provenance: model.provenance,

@@ -11,9 +11,7 @@ import { renderManifestFiles } from "./manifest-files";
 import { OciArtifact } from "./oci-artifact";
 import { pushConnectionInputs } from "./registry-connection";
 
-export type ManifestBundleComposer = (
-    opts: ComposeManifestBundleOptions,
-) => Promise<{ digest: string; reference: string; files: Record<string, string> }>;
+export type ManifestBundleComposer = (opts: ComposeManifestBundleOptions) => Promise<{ digest: string; reference: string; files: Record<string, string> }>;
 
 export interface ManifestBundleArgs {
     /** The objects the bundle carries (plain JSON, no secrets). */
@@ -47,9 +45,7 @@ export class ManifestBundle extends pulumi.ComponentResource {
         const compose = args.composer ?? composeManifestBundle;
         const { registry } = args;
         const manifests = pulumi.output(args.manifests);
-        const composed = manifests.apply((m) =>
-            compose({ files: renderManifestFiles(m), registry: registry.host, repository: args.repository, annotations: args.annotations }),
-        );
+        const composed = manifests.apply((m) => compose({ files: renderManifestFiles(m), registry: registry.host, repository: args.repository, annotations: args.annotations }));
         this.push = new OciArtifact(
             `${name}-push`,
             {

@@ -161,9 +161,7 @@ function declareDockerImage(parent: pulumi.Resource, name: string, args: ModelIm
         {
             imageName: `${registry.host}/${args.repository}:${args.version}`,
             build: { context: args.modelDir, dockerfile, platform: "linux/amd64" },
-            ...(registry.username
-                ? { registry: { server: registry.host, username: registry.username, password: args.registryPassword } }
-                : {}),
+            ...(registry.username ? { registry: { server: registry.host, username: registry.username, password: args.registryPassword } } : {}),
         },
         { parent },
     );

@@ -103,13 +103,16 @@ export function provenanceRecord(input: {
     const { model, signing } = input;
     const stableProvenance = provenanceOf(model, model.version, input.resolvedSources);
     const signatureOf = (reference: string): SignatureRecord | null =>
-        signing.enabled ? { format: signing.signatureFormat, reference: signatureLocation(reference, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog } : null;
+        signing.enabled
+            ? { format: signing.signatureFormat, reference: signatureLocation(reference, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog }
+            : null;
     const imageRecord = (version: string, image: string): ImageRecord => ({
         version,
         image,
         digest: digestOfReference(image),
         signature: signatureOf(image),
-        attestation: signing.enabled && signing.attestProvenance ? { predicateType: SLSA_PROVENANCE_V1, reference: attestationLocation(image, signing.signatureFormat).reference } : null,
+        attestation:
+            signing.enabled && signing.attestProvenance ? { predicateType: SLSA_PROVENANCE_V1, reference: attestationLocation(image, signing.signatureFormat).reference } : null,
     });
     const source: Record<string, string> = {};
     for (const key of Object.keys(PROVENANCE_ANNOTATIONS) as (keyof typeof PROVENANCE_ANNOTATIONS)[]) {
@@ -121,17 +124,20 @@ export function provenanceRecord(input: {
         namespace: model.namespace,
         deploymentMode: input.deploymentMode,
         stable: imageRecord(model.version, input.stableImage),
-        canary:
-            model.canary && input.canaryImage
-                ? { ...imageRecord(model.canary.version, input.canaryImage), trafficPercent: model.canary.trafficPercent }
-                : null,
+        canary: model.canary && input.canaryImage ? { ...imageRecord(model.canary.version, input.canaryImage), trafficPercent: model.canary.trafficPercent } : null,
         canaryState: canaryState(model.canary),
         bundle: { reference: input.bundleReference, digest: digestOfReference(input.bundleReference), signature: signatureOf(input.bundleReference) },
         application: input.application,
         source,
         signed: signing.enabled,
         ...(input.resolvedSources && Object.keys(input.resolvedSources).length > 0
-            ? { mlflow: Object.fromEntries(Object.entries(input.resolvedSources).sort(([a], [b]) => (a < b ? -1 : 1)).map(([v, r]) => [v, r.mlflow])) }
+            ? {
+                  mlflow: Object.fromEntries(
+                      Object.entries(input.resolvedSources)
+                          .sort(([a], [b]) => (a < b ? -1 : 1))
+                          .map(([v, r]) => [v, r.mlflow]),
+                  ),
+              }
             : {}),
     };
 }
@@ -146,7 +152,18 @@ export function provenanceOf(model: Pick<ModelConfig, "provenance">, version: st
 /** What `declareModelImages` and `declareModelBundle` read from the release args. */
 export type ModelArtifactsArgs = Pick<
     ModelReleaseArgs,
-    "model" | "configPath" | "registry" | "signing" | "deploymentMode" | "secrets" | "projectDir" | "imagePullSecretName" | "modelcarUid" | "composeModelImage" | "composeManifestBundle" | "resolvedSources"
+    | "model"
+    | "configPath"
+    | "registry"
+    | "signing"
+    | "deploymentMode"
+    | "secrets"
+    | "projectDir"
+    | "imagePullSecretName"
+    | "modelcarUid"
+    | "composeModelImage"
+    | "composeManifestBundle"
+    | "resolvedSources"
 >;
 
 export interface ModelImages {
@@ -225,10 +242,14 @@ function declareModelBundle(
         .all([images.stableImage.reference, images.canaryImage ? images.canaryImage.reference : pulumi.output(undefined)])
         .apply(([stable, canary]): KubernetesObject[] => [
             buildInferenceService(
-                inferenceServiceInputFor(model, { stable, canary }, {
-                    deploymentMode: args.deploymentMode,
-                    imagePullSecrets: args.imagePullSecretName ? [args.imagePullSecretName] : [],
-                }),
+                inferenceServiceInputFor(
+                    model,
+                    { stable, canary },
+                    {
+                        deploymentMode: args.deploymentMode,
+                        imagePullSecrets: args.imagePullSecretName ? [args.imagePullSecretName] : [],
+                    },
+                ),
             ),
         ]);
     const newestVersion = model.canary?.version ?? model.version;
@@ -306,7 +327,13 @@ export class ModelRelease extends pulumi.ComponentResource {
                               {
                                   reference: img.reference,
                                   predicate: img.files.apply((files) =>
-                                      slsaProvenancePredicate({ modelName: model.name, version: versions[i], baseImage: model.baseImage, files, provenance: provenanceOf(model, versions[i], args.resolvedSources) }),
+                                      slsaProvenancePredicate({
+                                          modelName: model.name,
+                                          version: versions[i],
+                                          baseImage: model.baseImage,
+                                          files,
+                                          provenance: provenanceOf(model, versions[i], args.resolvedSources),
+                                      }),
                                   ),
                                   signing,
                                   registry,

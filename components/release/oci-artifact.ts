@@ -38,9 +38,9 @@ export const ociArtifactProvider: pulumi.dynamic.ResourceProvider = {
     diff(id: string, olds: OciArtifactOutputs, news: OciArtifactProviderInputs): Promise<pulumi.dynamic.DiffResult> {
         // What identifies the artifact: a change replaces it (the old digest stays in the registry).
         const replaceKeys = (["kind", "registry", "repository", "digest"] as const).filter((k) => olds[k] !== news[k]);
-        const updateKeys: string[] = (["tag", "reference", "signing", "provenance", "manifests", "annotations", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"] as const).filter(
-            (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-        );
+        const updateKeys: string[] = (
+            ["tag", "reference", "signing", "provenance", "manifests", "annotations", "modelName", "baseImage", "username", "password", "plainHttp", "insecure"] as const
+        ).filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         if (olds.present === false) updateKeys.push("present");
         return Promise.resolve({ changes: replaceKeys.length + updateKeys.length > 0, replaces: replaceKeys, deleteBeforeReplace: false });
     },

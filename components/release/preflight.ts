@@ -25,7 +25,10 @@ export async function baseImageProblems(config: StackConfig, registryPassword?: 
                 maxRetries: 2,
                 operationTimeoutMs: 30_000,
             };
-            const failure = await fetchBaseImage({ registry: ref.registry, repository: ref.repository, digest: ref.digest! }, connection, cacheDir, { os: "linux", architecture: "amd64" }).then(
+            const failure = await fetchBaseImage({ registry: ref.registry, repository: ref.repository, digest: ref.digest! }, connection, cacheDir, {
+                os: "linux",
+                architecture: "amd64",
+            }).then(
                 () => undefined,
                 (err: unknown) => explainRegistryError(err).message,
             );

@@ -31,10 +31,7 @@ export function keyEnvironmentVariable(key: string): string | undefined {
  * - format: v2 defaults to legacy, v3 to bundle, so `--new-bundle-format=<bool>` is always given on v3;
  *   on v2 it is given for bundles (the flag exists since 2.6) and left at its default otherwise.
  */
-export function cosignSignFlags(
-    signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">,
-    cosignMajor: CosignMajor = 2,
-): string[] {
+export function cosignSignFlags(signing: Pick<SigningConfig, "transparencyLog" | "signatureFormat">, cosignMajor: CosignMajor = 2): string[] {
     const flags: string[] = [];
     const bundle = signing.signatureFormat === "bundle";
     if (cosignMajor === 3 || bundle) flags.push(`--new-bundle-format=${bundle}`);

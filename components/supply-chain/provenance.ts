@@ -47,7 +47,9 @@ export function slsaProvenancePredicate(input: ProvenanceInput): Record<string, 
     if (!base) throw new Error(`baseImage must be pinned by digest to be recorded in provenance, got "${input.baseImage}"`);
     const externalParameters: Record<string, unknown> = {
         model: { name: input.modelName, version: input.version },
-        ...(p.sourceRepository || p.sourceRevision ? { source: { ...(p.sourceRepository ? { repository: p.sourceRepository } : {}), ...(p.sourceRevision ? { revision: p.sourceRevision } : {}) } } : {}),
+        ...(p.sourceRepository || p.sourceRevision
+            ? { source: { ...(p.sourceRepository ? { repository: p.sourceRepository } : {}), ...(p.sourceRevision ? { revision: p.sourceRevision } : {}) } }
+            : {}),
         ...(p.trainingRunId ? { trainingRunId: p.trainingRunId } : {}),
         ...(p.datasetHash ? { datasetHash: p.datasetHash } : {}),
     };

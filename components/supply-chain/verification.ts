@@ -35,4 +35,3 @@ export function kyvernoCtlog(signing: Pick<SigningConfig, "transparencyLog" | "s
     const v = signatureVerification(signing);
     return { insecureIgnoreTlog: v.ignoreTlog, insecureIgnoreSCT: v.ignoreSCT };
 }
-

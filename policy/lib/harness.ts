@@ -164,7 +164,7 @@ function isEnforcementLevel(value: unknown): value is EnforcementLevel {
 
 function effectiveLevel(policy: Policy, config?: Record<string, unknown>): EnforcementLevel {
     const configured = config?.enforcementLevel;
-    let level: EnforcementLevel = isEnforcementLevel(configured) ? configured : policy.enforcementLevel ?? "mandatory";
+    let level: EnforcementLevel = isEnforcementLevel(configured) ? configured : (policy.enforcementLevel ?? "mandatory");
     if (level === "remediate") {
         level = "mandatory";
     }
@@ -239,11 +239,7 @@ const throwNotApplicable = (reason?: string): never => {
 };
 
 /** Runs one resource policy against one resource, as the engine's Analyze RPC does. */
-export async function runResourcePolicy(
-    policy: ResourceValidationPolicy,
-    resource: HarnessResource,
-    options: HarnessOptions = {},
-): Promise<PolicyRun> {
+export async function runResourcePolicy(policy: ResourceValidationPolicy, resource: HarnessResource, options: HarnessOptions = {}): Promise<PolicyRun> {
     const level = effectiveLevel(policy, options.config);
     const run = newRun(policy, level);
     if (level === "disabled" || !policy.validateResource) {
@@ -276,11 +272,7 @@ export async function runResourcePolicy(
 }
 
 /** Runs one stack policy over a whole stack, as the engine's AnalyzeStack RPC does. */
-export async function runStackPolicy(
-    policy: StackValidationPolicy,
-    resources: readonly HarnessResource[],
-    options: HarnessOptions = {},
-): Promise<PolicyRun> {
+export async function runStackPolicy(policy: StackValidationPolicy, resources: readonly HarnessResource[], options: HarnessOptions = {}): Promise<PolicyRun> {
     const level = effectiveLevel(policy, options.config);
     const run = newRun(policy, level);
     if (level === "disabled") {

@@ -82,9 +82,7 @@ export function kubernetesObjectsOf(type: string, props: Record<string, unknown>
 
 /** `InferenceService models/iris` or `InferenceService models/iris in bundle iris-bundle manifests[0]`. */
 export function describeObject(resourceName: string, located: LocatedObject): string {
-    return located.where === ""
-        ? `${located.kind} ${located.name}`
-        : `${located.kind} ${located.name} in bundle ${resourceName} ${located.where}`;
+    return located.where === "" ? `${located.kind} ${located.name}` : `${located.kind} ${located.name} in bundle ${resourceName} ${located.where}`;
 }
 
 export interface PodSpecAt {
@@ -175,20 +173,7 @@ export interface StorageUriAt {
 }
 
 /** Keys of a KServe predictor that hold a model spec with `storageUri` (the `model` key and the legacy framework keys). */
-const MODEL_SPEC_KEYS = [
-    "model",
-    "sklearn",
-    "xgboost",
-    "lightgbm",
-    "tensorflow",
-    "pytorch",
-    "triton",
-    "onnx",
-    "pmml",
-    "paddle",
-    "huggingface",
-    "custom",
-] as const;
+const MODEL_SPEC_KEYS = ["model", "sklearn", "xgboost", "lightgbm", "tensorflow", "pytorch", "triton", "onnx", "pmml", "paddle", "huggingface", "custom"] as const;
 
 function storageUrisIn(holder: Record<string, unknown>, path: string, out: StorageUriAt[]): void {
     const single = holder.storageUri;
@@ -198,7 +183,7 @@ function storageUrisIn(holder: Record<string, unknown>, path: string, out: Stora
     const many = holder.storageUris;
     if (isArray(many)) {
         many.forEach((entry, i) => {
-            const uri = typeof entry === "string" ? entry : field(entry, "uri") ?? field(entry, "storageUri");
+            const uri = typeof entry === "string" ? entry : (field(entry, "uri") ?? field(entry, "storageUri"));
             if (typeof uri === "string") {
                 out.push({ uri, path: `${path}.storageUris[${i}]` });
             }

@@ -30,10 +30,7 @@ export function modelImagesOf(resources: readonly ResourceLike[]): ModelImage[] 
             continue;
         }
         const { registry, repository, digest } = r.props;
-        const reference =
-            typeof r.props.reference === "string" && r.props.reference !== ""
-                ? r.props.reference
-                : `${String(registry)}/${String(repository)}@${String(digest)}`;
+        const reference = typeof r.props.reference === "string" && r.props.reference !== "" ? r.props.reference : `${String(registry)}/${String(repository)}@${String(digest)}`;
         out.push({
             urn: r.urn,
             name: r.name,

@@ -39,4 +39,3 @@ export const stringList = (defaultValue: string[], description: string) => ({
     default: defaultValue,
     description,
 });
-

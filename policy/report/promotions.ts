@@ -21,8 +21,14 @@ function queryValue(q: EvidenceQuery): string {
 export function isPromotionEvidence(value: unknown): value is PromotionEvidence {
     const v = value as Partial<PromotionEvidence> | null;
     return (
-        typeof v === "object" && v !== null && v.evidenceVersion === 1 && typeof v.timestamp === "string" && typeof v.model === "string" &&
-        typeof v.decision === "string" && Array.isArray(v.reasons) && Array.isArray(v.queries)
+        typeof v === "object" &&
+        v !== null &&
+        v.evidenceVersion === 1 &&
+        typeof v.timestamp === "string" &&
+        typeof v.model === "string" &&
+        typeof v.decision === "string" &&
+        Array.isArray(v.reasons) &&
+        Array.isArray(v.queries)
     );
 }
 

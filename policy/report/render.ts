@@ -17,8 +17,7 @@ export function renderMarkdown(report: PolicyReport): string {
     const lines: string[] = [];
     const verdict = report.compliant
         ? "✅ compliant: no mandatory policy failed"
-        : `❌ not compliant: ${report.totals.mandatoryFailed} mandatory failure(s)` +
-          (report.engineErrors.length > 0 ? `, ${report.engineErrors.length} engine error(s)` : "");
+        : `❌ not compliant: ${report.totals.mandatoryFailed} mandatory failure(s)` + (report.engineErrors.length > 0 ? `, ${report.engineErrors.length} engine error(s)` : "");
     lines.push(`# Policy report: stack \`${report.stack}\``, "");
     lines.push("| | |", "|---|---|");
     lines.push(`| Result | ${verdict} |`);
@@ -28,9 +27,7 @@ export function renderMarkdown(report: PolicyReport): string {
     lines.push(`| Generated | ${report.generatedAt} |`);
     if (report.source) lines.push(`| Source | ${mdEscape(report.source)} |`);
     lines.push(`| Resources analysed | ${report.preview.resources} |`);
-    lines.push(
-        `| Results | ${report.totals.results}: ${report.totals.passed} passed, ${report.totals.failed} failed, ${report.totals.inconclusive} inconclusive |`,
-    );
+    lines.push(`| Results | ${report.totals.results}: ${report.totals.passed} passed, ${report.totals.failed} failed, ${report.totals.inconclusive} inconclusive |`);
     lines.push("");
     lines.push("## Policies", "");
     lines.push("| Policy | Scope | Severity | Enforcement | Passed | Failed | Inconclusive |");
@@ -120,10 +117,7 @@ export function renderSarif(report: PolicyReport, options: SarifOptions = {}): s
     const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
     const results = report.results.map((r) => {
         const urn = r.resourceUrn === STACK_SCOPE ? `stack:${report.stack}` : r.resourceUrn;
-        const text =
-            r.outcome === "pass"
-                ? `${r.policy} passed on ${r.resourceName ?? urn}.`
-                : `${r.messages.join(" ") || r.policy} [${r.enforcementLevel}]`;
+        const text = r.outcome === "pass" ? `${r.policy} passed on ${r.resourceName ?? urn}.` : `${r.messages.join(" ") || r.policy} [${r.enforcementLevel}]`;
         return {
             ruleId: r.policy,
             ...(ruleIndex.has(r.policy) ? { ruleIndex: ruleIndex.get(r.policy) } : {}),
@@ -163,9 +157,7 @@ export function renderSarif(report: PolicyReport, options: SarifOptions = {}): s
                     },
                 },
                 automationDetails: { id: `modelship-policy/${report.stack}/` },
-                ...(options.repositoryUri
-                    ? { versionControlProvenance: [{ repositoryUri: options.repositoryUri, revisionId: report.gitRevision }] }
-                    : {}),
+                ...(options.repositoryUri ? { versionControlProvenance: [{ repositoryUri: options.repositoryUri, revisionId: report.gitRevision }] } : {}),
                 invocations: [
                     {
                         executionSuccessful: report.engineErrors.length === 0,

@@ -131,10 +131,7 @@ export function buildReport(input: ReportInput): PolicyReport {
     let durationSeconds: number | undefined;
 
     const levelOf = (policy: string, eventLevel?: string): Level =>
-        normalizeLevel(eventLevel) ??
-        normalizeLevel(input.stackConfig?.[policy]?.enforcementLevel) ??
-        normalizeLevel(catalog.get(policy)?.enforcementLevel) ??
-        "mandatory";
+        normalizeLevel(eventLevel) ?? normalizeLevel(input.stackConfig?.[policy]?.enforcementLevel) ?? normalizeLevel(catalog.get(policy)?.enforcementLevel) ?? "mandatory";
     const severityOf = (policy: string, eventSeverity?: string) => eventSeverity || catalog.get(policy)?.severity || "unspecified";
     const row = (policy: string, urn: string, outcome: Outcome): PolicyResult => {
         const key = `${policy}\u0000${urn}`;

@@ -67,7 +67,10 @@ export function supplyChainOf(events: readonly EngineEvent[]): ModelChain[] {
             return { reference: image, signature: signatureFor(image), ...(att ? { attestation: { name: att.name, predicateType: stringOf(att.inputs.predicateType) } } : {}) };
         });
         const app = planned.find(
-            (p) => p.type === ARGOCD_APPLICATION && field(p.inputs.spec, "source", "repoURL") === `oci://${stringOf(b.inputs.registry)}/${stringOf(b.inputs.repository)}` && field(p.inputs.spec, "source", "targetRevision") === b.inputs.digest,
+            (p) =>
+                p.type === ARGOCD_APPLICATION &&
+                field(p.inputs.spec, "source", "repoURL") === `oci://${stringOf(b.inputs.registry)}/${stringOf(b.inputs.repository)}` &&
+                field(p.inputs.spec, "source", "targetRevision") === b.inputs.digest,
         );
         const bundle = { reference, signature: signatureFor(reference) };
         const application = app ? `${stringOf(field(app.inputs.metadata, "namespace") ?? "")}/${stringOf(field(app.inputs.metadata, "name") ?? app.name)}` : undefined;

@@ -13,7 +13,10 @@ function setConfig(values: Record<string, unknown>, secret: string[] = []): void
     for (const [k, v] of Object.entries(values)) {
         c[`modelship:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    pulumi.runtime.setAllConfig(c, secret.map((k) => `modelship:${k}`));
+    pulumi.runtime.setAllConfig(
+        c,
+        secret.map((k) => `modelship:${k}`),
+    );
 }
 
 function loadError(projectDir?: string): string {
@@ -96,10 +99,7 @@ describe("loadStackConfig", () => {
     it("reports a structured key given as a plain string", () => {
         setConfig({ registry: "localhost:5000", signing: { enabled: false }, models: validRaw().models });
         expect(loadError(dir)).to.equal(
-            [
-                "modelship: the stack configuration has 1 problem; nothing was created:",
-                '  - registry must be an object (a map of settings), got "localhost:5000"',
-            ].join("\n"),
+            ["modelship: the stack configuration has 1 problem; nothing was created:", '  - registry must be an object (a map of settings), got "localhost:5000"'].join("\n"),
         );
     });
 
@@ -168,9 +168,7 @@ describe("loadStackConfig", () => {
 
         it("wants true or false", () => {
             setConfig({ ...validRaw(), allowEmptyModels: "yes" });
-            expect(loadError(dir)).to.equal(
-                ["modelship: the stack configuration has 1 problem; nothing was created:", "  - allowEmptyModels must be true or false"].join("\n"),
-            );
+            expect(loadError(dir)).to.equal(["modelship: the stack configuration has 1 problem; nothing was created:", "  - allowEmptyModels must be true or false"].join("\n"));
         });
     });
 

@@ -63,7 +63,16 @@ describe("validateStackConfig", () => {
         });
 
         it("recognises file, env:// and KMS key references", () => {
-            for (const key of ["cosign.key", "keys/dev.key", "env://COSIGN_KEY", "awskms:///alias/x", "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k", "azurekms://v.vault.azure.net/k", "hashivault://transit-key", "k8s://ns/secret"]) {
+            for (const key of [
+                "cosign.key",
+                "keys/dev.key",
+                "env://COSIGN_KEY",
+                "awskms:///alias/x",
+                "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k",
+                "azurekms://v.vault.azure.net/k",
+                "hashivault://transit-key",
+                "k8s://ns/secret",
+            ]) {
                 const raw = validRaw();
                 raw.signing.key = key;
                 expect(validateStackConfig(raw, noSecrets).ok, key).to.equal(true);
@@ -177,9 +186,7 @@ describe("validateStackConfig", () => {
             {
                 name: "canary percent out of range",
                 change: (r) => (r.models[0].canary = { version: "v2", modelDir: "models/iris/v2", trafficPercent: 100 }),
-                expected: [
-                    "models[0].canary.trafficPercent must be from 0 to 99 (0 rolls back; to promote, make the candidate the model's version and remove canary)",
-                ],
+                expected: ["models[0].canary.trafficPercent must be from 0 to 99 (0 rolls back; to promote, make the candidate the model's version and remove canary)"],
             },
             {
                 name: "missing public key while signing is on",
@@ -329,7 +336,9 @@ describe("validateStackConfig", () => {
             {
                 name: "Argo CD chart too old for OCI sources",
                 change: (r) => (r.platform = { argocd: { chart: { repository: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "7.8.2" } } }),
-                expected: ['platform.argocd.chart.version "7.8.2" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)'],
+                expected: [
+                    'platform.argocd.chart.version "7.8.2" installs Argo CD older than 3.1, which has no OCI sources (the manifest bundles are OCI artifacts): use 9.4.17 (Argo CD 3.3)',
+                ],
             },
             {
                 name: "a Knative operator chart (Knative comes from its release manifests; there is no chart key)",

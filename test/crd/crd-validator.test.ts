@@ -72,18 +72,13 @@ describe("crd/crd-validator: Kubernetes objects against upstream CRD schemas", f
             const isvc = compliantInferenceService();
             isvc.spec.canary[0].predictor.model.env[0] = { name: "TOKEN", valueFrom: { secretKeyRef: { name: "s", key: "k", optionl: true } } };
             isvc.spec.canary[0].weight = 10;
-            expect(upstream.validate(isvc).map((p) => p.path)).to.have.members([
-                "spec.canary[0].predictor.model.env[0].valueFrom.secretKeyRef.optionl",
-                "spec.canary[0].weight",
-            ]);
+            expect(upstream.validate(isvc).map((p) => p.path)).to.have.members(["spec.canary[0].predictor.model.env[0].valueFrom.secretKeyRef.optionl", "spec.canary[0].weight"]);
         });
 
         it("fails a missing required field below spec.<component>.<field> (where the CRD keeps `required`)", () => {
             const isvc = compliantInferenceService();
             delete isvc.spec.canary[0].predictor.model.name;
-            expect(upstream.validate(isvc)).to.deep.equal([
-                { object: "InferenceService/iris", path: "spec.canary[0].predictor.model.name", message: "required field is missing" },
-            ]);
+            expect(upstream.validate(isvc)).to.deep.equal([{ object: "InferenceService/iris", path: "spec.canary[0].predictor.model.name", message: "required field is missing" }]);
         });
 
         it("fails a missing spec.predictor and a missing canary trafficPercent, all at once", () => {
@@ -165,7 +160,7 @@ describe("crd/crd-validator: Kubernetes objects against upstream CRD schemas", f
             isvc.metadata.generation_ = 1;
             expect(upstream.validate(isvc).map((p) => `${p.path}: ${p.message}`)).to.have.members([
                 "metadata.labels.replicas: must be a string, got number 3",
-                'metadata.annotations: key "not a key" is not a qualified name ([prefix/]name: name ≤ 63 alphanumerics, \'-\', \'_\' or \'.\', starting and ending alphanumeric; prefix a DNS subdomain)',
+                "metadata.annotations: key \"not a key\" is not a qualified name ([prefix/]name: name ≤ 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric; prefix a DNS subdomain)",
                 "metadata.generation_: unknown field: the CRD schema does not declare it, so the API server would prune it silently",
             ]);
             const noName = compliantInferenceService();
@@ -306,7 +301,10 @@ spec:
 
         it("x-kubernetes-embedded-resource: apiVersion, kind and metadata are allowed and required as the API server does", () => {
             expect(problems({ port: 1, template: { apiVersion: "v1", kind: "Pod", metadata: { labels: { a: "b" } }, spec: {} } })).to.deep.equal([]);
-            expect(problems({ port: 1, template: { spec: {} } })).to.have.members(["spec.template.apiVersion: required field is missing", "spec.template.kind: required field is missing"]);
+            expect(problems({ port: 1, template: { spec: {} } })).to.have.members([
+                "spec.template.apiVersion: required field is missing",
+                "spec.template.kind: required field is missing",
+            ]);
             expect(problems({ port: 1, template: { apiVersion: "v1", kind: "Pod", status: {} } })).to.deep.equal([
                 "spec.template.status: unknown field: the CRD schema does not declare it, so the API server would prune it silently",
             ]);

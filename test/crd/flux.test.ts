@@ -14,7 +14,14 @@ describe("Flux objects against the Flux CRDs", () => {
     before(() => {
         validator = upstreamCrdValidator(repoRoot);
     });
-    const input = { name: "iris", bundleRepository: "localhost:5000/modelship/iris-manifests", bundleDigest: DIGEST, plainHttp: true, registrySecretName: "modelship-registry", cosignPublicKeySecretName: "modelship-cosign-pub" };
+    const input = {
+        name: "iris",
+        bundleRepository: "localhost:5000/modelship/iris-manifests",
+        bundleDigest: DIGEST,
+        plainHttp: true,
+        registrySecretName: "modelship-registry",
+        cosignPublicKeySecretName: "modelship-cosign-pub",
+    };
 
     it("the OCIRepository is valid, pinned by digest, extracts the bundle's layer and verifies its cosign signature", () => {
         const repo = buildOciRepository(input);

@@ -31,9 +31,7 @@ import { expectSuccess, parseEvents, plannedResources, policyResults, pulumi, Pu
 import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../support/registry";
 
 const repo = path.resolve(__dirname, "..", "..");
-const upstreamCrds = process.env.MODELSHIP_UPSTREAM_DIR
-    ? path.join(process.env.MODELSHIP_UPSTREAM_DIR, "crds")
-    : path.resolve(repo, "..", "shared", "upstream", "crds");
+const upstreamCrds = process.env.MODELSHIP_UPSTREAM_DIR ? path.join(process.env.MODELSHIP_UPSTREAM_DIR, "crds") : path.resolve(repo, "..", "shared", "upstream", "crds");
 const KEY_PASSWORD = `key-${process.pid}-${Date.now()}`;
 const POLICY = ["--policy-pack", path.join(repo, "policy"), "--policy-pack-config", path.join(repo, "policy", "config", "dev.json")];
 
@@ -58,7 +56,17 @@ describe("e2e: the real program under the real engine, against a real registry, 
 
     before(async function () {
         const env = toolchainEnvironment();
-        for (const tool of ["pulumi", "pulumi-resource-kubernetes", "pulumi-language-nodejs", "cosign", "skopeo", "/usr/bin/docker-registry", "etcd", "kube-apiserver", "kube-controller-manager"]) {
+        for (const tool of [
+            "pulumi",
+            "pulumi-resource-kubernetes",
+            "pulumi-language-nodejs",
+            "cosign",
+            "skopeo",
+            "/usr/bin/docker-registry",
+            "etcd",
+            "kube-apiserver",
+            "kube-controller-manager",
+        ]) {
             const found = tool.startsWith("/") ? fs.existsSync(tool) : spawnSync("sh", ["-c", `command -v ${tool}`], { env }).status === 0;
             if (!found) requireTool(this, tool); // fails under CI=true, skips (naming the tool) elsewhere
         }
@@ -106,10 +114,7 @@ describe("e2e: the real program under the real engine, against a real registry, 
         const settings = YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {};
         settings.config = e2eConfig(registry.host, baseImage, cluster.context);
         fs.writeFileSync(stackFile, YAML.stringify(settings));
-        expectSuccess(
-            await pulumi(project, ["config", "set", "--secret", "modelship:signingKeyPassword", KEY_PASSWORD, "--stack", project.stack]),
-            "pulumi config set --secret",
-        );
+        expectSuccess(await pulumi(project, ["config", "set", "--secret", "modelship:signingKeyPassword", KEY_PASSWORD, "--stack", project.stack]), "pulumi config set --secret");
     });
 
     after(async () => {
@@ -152,7 +157,10 @@ describe("e2e: the real program under the real engine, against a real registry, 
         expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes("require-model-signature"))).to.equal(true);
         expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes("require-kyverno-signature-policy"))).to.equal(true);
         for (const policy of ["require-provenance-attestation", "require-bundle-signature"]) {
-            expect(events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes(policy)), `${policy} passed at preview`).to.equal(true);
+            expect(
+                events.some((e) => e.policyAnalyzeStackSummaryEvent?.passed?.includes(policy)),
+                `${policy} passed at preview`,
+            ).to.equal(true);
         }
         const attestations = planned.filter((p) => p.type === IMAGE_SIGNATURE.replace("ImageSignature", "ImageAttestation"));
         expect(attestations.map((a) => a.inputs.predicate.buildDefinition.externalParameters.model.version).sort()).to.deep.equal(["v1", "v2"]);
@@ -160,11 +168,15 @@ describe("e2e: the real program under the real engine, against a real registry, 
 
         // The audit report of this preview: per model, image → signature → attestation, bundle → signature → Application.
         const out = path.join(run, "preview-report");
-        const audit = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "scripts", "audit.ts"), "--stack", "dev", "--events", path.join(run, "preview-events.jsonl"), "--out", out], {
-            cwd: repo,
-            encoding: "utf8",
-            timeout: 120_000,
-        });
+        const audit = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(repo, "scripts", "audit.ts"), "--stack", "dev", "--events", path.join(run, "preview-events.jsonl"), "--out", out],
+            {
+                cwd: repo,
+                encoding: "utf8",
+                timeout: 120_000,
+            },
+        );
         expect(audit.status, audit.stderr).to.equal(0);
         const md = fs.readFileSync(path.join(out, "policy-report.md"), "utf8");
         expect(md).to.contain("### iris ✅ complete");
@@ -326,11 +338,15 @@ describe("e2e: the real program under the real engine, against a real registry, 
                 const events = path.join(run, "unpinned-events.jsonl");
                 fs.writeFileSync(events, preview.stdout);
                 const out = path.join(run, "unpinned-report");
-                const audit = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "scripts", "audit.ts"), "--stack", "dev", "--events", events, "--out", out], {
-                    cwd: repo,
-                    encoding: "utf8",
-                    timeout: 120_000,
-                });
+                const audit = spawnSync(
+                    process.execPath,
+                    ["-r", "ts-node/register/transpile-only", path.join(repo, "scripts", "audit.ts"), "--stack", "dev", "--events", events, "--out", out],
+                    {
+                        cwd: repo,
+                        encoding: "utf8",
+                        timeout: 120_000,
+                    },
+                );
                 expect(audit.status, audit.stderr).to.equal(1);
                 const report = JSON.parse(fs.readFileSync(path.join(out, "policy-report.json"), "utf8"));
                 const failures = report.results

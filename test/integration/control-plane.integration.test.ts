@@ -49,7 +49,7 @@ describe("control plane: etcd, kube-apiserver, kube-controller-manager (integrat
         if (!fs.existsSync(crdDir)) {
             const message = `upstream CRDs not found at ${crdDir} (set MODELSHIP_UPSTREAM_DIR to the directory holding crds/)`;
             if (process.env.CI === "true") throw new Error(message);
-             
+
             console.warn(`skipping: ${message}`);
             this.skip();
         }
@@ -78,11 +78,7 @@ describe("control plane: etcd, kube-apiserver, kube-controller-manager (integrat
         const files = fs.readdirSync(crdDir).filter((name) => /\.ya?ml$/.test(name));
         const names = await cp.applyCrds(crdDir);
         expect(names).to.have.length(files.length);
-        expect(names).to.include.members([
-            "inferenceservices.serving.kserve.io",
-            "applications.argoproj.io",
-            "imagevalidatingpolicies.policies.kyverno.io",
-        ]);
+        expect(names).to.include.members(["inferenceservices.serving.kserve.io", "applications.argoproj.io", "imagevalidatingpolicies.policies.kyverno.io"]);
         const crd = await cp.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/inferenceservices.serving.kserve.io");
         expect(crd.metadata.managedFields.map((f: any) => f.manager)).to.include("modelship-e2e");
     });
@@ -101,7 +97,9 @@ describe("control plane: etcd, kube-apiserver, kube-controller-manager (integrat
         const schema = crd.spec.versions.find((v: any) => v.name === "v1beta1").schema.openAPIV3Schema;
         expect(schema.properties.spec.properties.predictor.properties.model.properties.modelFormat.required).to.deep.equal(["name"]);
 
-        const err = await rejection(cp.request("POST", ISVC_PATH, inferenceService("no-format-name", { modelFormat: { version: "1" }, storageUri: "oci://registry.example/m@sha256:" + "b".repeat(64) })));
+        const err = await rejection(
+            cp.request("POST", ISVC_PATH, inferenceService("no-format-name", { modelFormat: { version: "1" }, storageUri: "oci://registry.example/m@sha256:" + "b".repeat(64) })),
+        );
         expect(err.status).to.equal(422);
         expect(err.body.reason).to.equal("Invalid");
         expect(err.body.details.causes).to.deep.include({

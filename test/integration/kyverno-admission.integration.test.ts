@@ -22,7 +22,6 @@ import { generateKeyPair } from "../support/cosign-keys";
 const KEY_PASSWORD = "kyverno-it-key-pw";
 
 function figure(text: string): void {
-     
     console.log(`      ${text}`);
 }
 
@@ -59,7 +58,16 @@ describe("integration: Kyverno CLI admits only signed and attested model images"
         work = fs.mkdtempSync(path.join(os.tmpdir(), "modelship-kyverno-"));
         keys = generateKeyPair(path.join(work, "keys"), KEY_PASSWORD);
         other = generateKeyPair(path.join(work, "other"), KEY_PASSWORD);
-        const signing = { enabled: true, key: keys.key, publicKey: keys.pem, transparencyLog: false, signatureFormat: "bundle", cosignVersion: 2, attestProvenance: true, requiredProvenance: ["trainingRunId"] } as SigningConfig;
+        const signing = {
+            enabled: true,
+            key: keys.key,
+            publicKey: keys.pem,
+            transparencyLog: false,
+            signatureFormat: "bundle",
+            cosignVersion: 2,
+            attestProvenance: true,
+            requiredProvenance: ["trainingRunId"],
+        } as SigningConfig;
         config = {
             kubernetes: {},
             platform: { kserve: { deploymentMode: "Standard" }, argocd: { namespace: "argocd" } } as StackConfig["platform"],

@@ -77,7 +77,7 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         await mlflow?.stop();
         await registry?.stop();
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-         
+
         if (Object.keys(timings).length) console.log(`      timings (s): ${JSON.stringify(timings)}`);
     });
 
@@ -97,7 +97,11 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
     it("resolves models:/iris@champion to version 1 with the run's id, source, dataset digest and metrics", async () => {
         const artifactGets: string[] = [];
         first = await timed("resolve v1 (download)", () =>
-            resolveModelSource("models:/iris@champion", { trackingUri: mlflow.trackingUri, cacheDir, onRequest: (_m, p) => p.startsWith("/api/2.0/mlflow-artifacts/artifacts/") && artifactGets.push(p) }),
+            resolveModelSource("models:/iris@champion", {
+                trackingUri: mlflow.trackingUri,
+                cacheDir,
+                onRequest: (_m, p) => p.startsWith("/api/2.0/mlflow-artifacts/artifacts/") && artifactGets.push(p),
+            }),
         );
         expect(first).to.deep.include({ uri: "models:/iris@champion", name: "iris", version: v1.version, alias: "champion", runId: v1.runId, cached: false });
         expect(v1.version).to.equal("1");
@@ -111,7 +115,10 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         expect(first.modelDir.startsWith(path.join(cacheDir, "mlflow") + path.sep)).to.equal(true);
         const files = fs.readdirSync(first.modelDir).sort();
         expect(files).to.include.members(["MLmodel", "requirements.txt"]);
-        expect(files.some((f) => /^model\.(skops|pkl)$/.test(f)), files.join(",")).to.equal(true);
+        expect(
+            files.some((f) => /^model\.(skops|pkl)$/.test(f)),
+            files.join(","),
+        ).to.equal(true);
         expect(artifactGets).to.have.length(files.length);
         // The MLmodel file says it is the sklearn flavour of the run we registered.
         const mlmodel = fs.readFileSync(path.join(first.modelDir, "MLmodel"), "utf8");
@@ -135,7 +142,12 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
 
     it("composes the modelcar image from the cached copy and pushes it: the digest, with the MLflow version in its annotations", async () => {
         const image = await compose(first);
-        expect(image.annotations).to.include({ "dev.modelship.mlflow.model": "iris", "dev.modelship.mlflow.version": "1", "dev.modelship.mlflow.runId": v1.runId, "dev.modelship.provenance.trainingRunId": v1.runId });
+        expect(image.annotations).to.include({
+            "dev.modelship.mlflow.model": "iris",
+            "dev.modelship.mlflow.version": "1",
+            "dev.modelship.mlflow.runId": v1.runId,
+            "dev.modelship.provenance.trainingRunId": v1.runId,
+        });
         const pushed = await pushArtifact(image, { connection: { plainHttp: true }, tag: "v1", cacheDir });
         expect(pushed.digest).to.equal(image.digest);
         const manifest = await new RegistryClient(registry.host, { plainHttp: true }).getManifest("mlflow/iris", image.digest);
@@ -143,7 +155,7 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         firstDigest = image.digest;
         // Same version, same cache, same bytes: the same digest every time (preview and up agree).
         expect((await compose(first)).digest).to.equal(firstDigest);
-         
+
         console.log(`      models:/iris@champion → iris version ${first.version} (run ${first.runId}) → ${image.reference}`);
     });
 
@@ -158,7 +170,7 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         expect(image.annotations["dev.modelship.mlflow.version"]).to.equal("2");
         const pushed = await pushArtifact(image, { connection: { plainHttp: true }, tag: "v1", cacheDir });
         expect(pushed.digest).to.equal(image.digest);
-         
+
         console.log(`      alias moved: models:/iris@champion → iris version ${second.version} (run ${second.runId}) → ${image.reference}`);
     });
 
@@ -191,15 +203,26 @@ describe("models from MLflow (real MLflow server, real registry)", function () {
         expect(sources.iris.v2.annotations["dev.modelship.mlflow.version"]).to.equal("2");
 
         const broken = { ...validated.config, models: [{ ...validated.config.models[0], modelSource: "models:/no-such-model@champion", canary: undefined }] };
-        const err = await resolveModelSources(broken, { cacheDir }).then(() => undefined, (e: Error) => e);
-        expect(err?.message).to.match(/^modelship: the stack configuration has 1 problem; nothing was created:\n {2}- models\[0\]\.modelSource "models:\/no-such-model@champion" could not be resolved: MLflow model no-such-model@champion: GET http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/mlflow\/registered-models\/alias\?name=no-such-model&alias=champion answered 404 \(RESOURCE_DOES_NOT_EXIST: .*\): check the name, version or alias in models\[\]\.modelSource against the MLflow model registry$/);
+        const err = await resolveModelSources(broken, { cacheDir }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(err?.message).to.match(
+            /^modelship: the stack configuration has 1 problem; nothing was created:\n {2}- models\[0\]\.modelSource "models:\/no-such-model@champion" could not be resolved: MLflow model no-such-model@champion: GET http:\/\/127\.0\.0\.1:\d+\/api\/2\.0\/mlflow\/registered-models\/alias\?name=no-such-model&alias=champion answered 404 \(RESOURCE_DOES_NOT_EXIST: .*\): check the name, version or alias in models\[\]\.modelSource against the MLflow model registry$/,
+        );
     });
 
     it("an unknown alias or version, a wrong token and an unreachable server fail with the URL, the model and the fix", async () => {
-        const errorOf = (uri: string, opts: { trackingUri: string; token?: string }) => resolveModelSource(uri, { ...opts, cacheDir, timeoutMs: 5000 }).then(() => undefined, (e: Error) => e);
+        const errorOf = (uri: string, opts: { trackingUri: string; token?: string }) =>
+            resolveModelSource(uri, { ...opts, cacheDir, timeoutMs: 5000 }).then(
+                () => undefined,
+                (e: Error) => e,
+            );
         const unknownAlias = await errorOf("models:/iris@staging", { trackingUri: mlflow.trackingUri });
         expect(unknownAlias).to.be.instanceOf(MlflowError);
-        expect(unknownAlias!.message).to.contain(`MLflow model iris@staging: GET ${mlflow.trackingUri}/api/2.0/mlflow/registered-models/alias?name=iris&alias=staging answered 400`);
+        expect(unknownAlias!.message).to.contain(
+            `MLflow model iris@staging: GET ${mlflow.trackingUri}/api/2.0/mlflow/registered-models/alias?name=iris&alias=staging answered 400`,
+        );
         expect(unknownAlias!.message).to.contain("check the name, version or alias in models[].modelSource");
         const unknownVersion = await errorOf("models:/iris/9", { trackingUri: mlflow.trackingUri });
         expect(unknownVersion!.message).to.match(/MLflow model iris version 9: .* answered 404 \(RESOURCE_DOES_NOT_EXIST: .*\): check the name, version or alias/);

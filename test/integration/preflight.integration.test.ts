@@ -49,6 +49,8 @@ describe("integration: preflight of the base images (before anything is declared
         const dev = stackConfig("dev");
         const config = { ...dev, registry: { ...dev.registry, host: "127.0.0.1:1" }, models: [{ ...dev.models[0], baseImage: down }] };
         const [problem] = await baseImageProblems(config, undefined, cacheDir);
-        expect(problem).to.match(/^models\[0\]\.baseImage \(iris\): GET of manifest sha256:1{64} on 127\.0\.0\.1:1\/library\/busybox: registry unreachable \(ECONNREFUSED\).*; check that 127\.0\.0\.1:1 \(modelship:registry\.host\) is running and reachable/);
+        expect(problem).to.match(
+            /^models\[0\]\.baseImage \(iris\): GET of manifest sha256:1{64} on 127\.0\.0\.1:1\/library\/busybox: registry unreachable \(ECONNREFUSED\).*; check that 127\.0\.0\.1:1 \(modelship:registry\.host\) is running and reachable/,
+        );
     });
 });

@@ -80,7 +80,15 @@ describe("promotion against a real Prometheus (integration)", function () {
         const changed = after.split("\n").filter((l, i) => l !== before.split("\n")[i]);
         expect(changed).to.deep.equal(["        trafficPercent: 25"]);
         const evidence = evidenceOf(run.evidencePath);
-        expect(evidence).to.include({ stack: "dev", model: "iris", decision: "step-up", prometheusUrl: prometheus!.url, window: WINDOW, minSamples: MIN_SAMPLES, stackFileChanged: true });
+        expect(evidence).to.include({
+            stack: "dev",
+            model: "iris",
+            decision: "step-up",
+            prometheusUrl: prometheus!.url,
+            window: WINDOW,
+            minSamples: MIN_SAMPLES,
+            stackFileChanged: true,
+        });
         expect(evidence.from.canary?.trafficPercent).to.equal(10);
         expect(evidence.to.canary?.trafficPercent).to.equal(25);
         expect(evidence.queries).to.have.length(8);

@@ -175,18 +175,19 @@ describe("integration: release with the real cosign and a real registry", functi
     });
 
     async function verify(reference: string, signing: SigningConfig, env: Record<string, string> = {}): Promise<Run> {
-        return run(
-            "cosign",
-            ["verify", `--key=${keys.pub}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), reference],
-            env,
-        );
+        return run("cosign", ["verify", `--key=${keys.pub}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), reference], env);
     }
 
     async function verifyWith(cosign: string, reference: string, signing: SigningConfig): Promise<Run> {
         return run(cosign, ["verify", `--key=${keys.pub}`, ...cosignVerifyArgs(signing, { plainHttp: true }, { trustedRoot }), reference]);
     }
 
-    for (const [cosignVersion, format] of [[2, "legacy"], [2, "bundle"], [3, "legacy"], [3, "bundle"]] as const) {
+    for (const [cosignVersion, format] of [
+        [2, "legacy"],
+        [2, "bundle"],
+        [3, "legacy"],
+        [3, "bundle"],
+    ] as const) {
         it(`cosign v${cosignVersion}, ${format} signature: made by the ImageSignature provider, verified with the Kyverno-implied flags; another digest fails`, async function () {
             if (cosignVersion === 3) requireTool(this, "cosign3");
             const binary = cosignVersion === 3 ? cosign3().binary : "cosign";
@@ -218,7 +219,12 @@ describe("integration: release with the real cosign and a real registry", functi
         });
     }
 
-    for (const [cosignVersion, format] of [[2, "legacy"], [2, "bundle"], [3, "legacy"], [3, "bundle"]] as const) {
+    for (const [cosignVersion, format] of [
+        [2, "legacy"],
+        [2, "bundle"],
+        [3, "legacy"],
+        [3, "bundle"],
+    ] as const) {
         it(`cosign v${cosignVersion}, ${format}: the provenance attestation verifies with cosign verify-attestation and carries the model files' sha256; the bundle's signature verifies`, async function () {
             if (cosignVersion === 3) requireTool(this, "cosign3");
             const binary = cosignVersion === 3 ? cosign3().binary : "cosign";
@@ -232,7 +238,13 @@ describe("integration: release with the real cosign and a real registry", functi
             expect(outs.present).to.equal(true);
             expect((await imageSignatureProvider.read!(outs.reference, outs)).props!.present).to.equal(true);
 
-            const verifyArgs = (ref: string, pub = keys.pub) => ["verify-attestation", `--key=${pub}`, `--type=${SLSA_PROVENANCE_V1}`, ...cosignVerifyArgs(config.signing, { plainHttp: true }, { trustedRoot }), ref];
+            const verifyArgs = (ref: string, pub = keys.pub) => [
+                "verify-attestation",
+                `--key=${pub}`,
+                `--type=${SLSA_PROVENANCE_V1}`,
+                ...cosignVerifyArgs(config.signing, { plainHttp: true }, { trustedRoot }),
+                ref,
+            ];
             const ok = await run(binary, verifyArgs(provenance.stable.image));
             expect(ok.code, ok.stderr).to.equal(0);
             const statement = inTotoStatement(ok.stdout);
@@ -268,7 +280,6 @@ describe("integration: release with the real cosign and a real registry", functi
             expect(unattested.code, "no attestation, no verification").not.to.equal(0);
             const absent = reveal(v2.inputsOf("iris-v2-attestation"));
             expect((await imageSignatureProvider.read!(absent.reference, absent)).props!.present, "refresh sees the attestation missing next to the signature").to.equal(false);
-
         });
     }
 
@@ -361,8 +372,15 @@ describe("integration: release with the real cosign and a real registry", functi
             await publishArtifact(reveal(src.inputsOf("iris-v1-image")));
             const target = `${auth.host}/secure/iris`;
             const copy = await run("skopeo", [
-                "copy", "--all", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", "--dest-authfile", authfile,
-                `docker://${src.provenance.stable.image}`, `docker://${target}:v1`,
+                "copy",
+                "--all",
+                "--preserve-digests",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+                "--dest-authfile",
+                authfile,
+                `docker://${src.provenance.stable.image}`,
+                `docker://${target}:v1`,
             ]);
             expect(copy.code, copy.stderr).to.equal(0);
             const composer: ModelImageComposer = async (o) => {
@@ -404,7 +422,7 @@ describe("integration: release with the real cosign and a real registry", functi
                 "rendered YAML": JSON.stringify(files),
                 "bundle pulled from the registry": JSON.stringify(pulled),
                 "bundle manifests input": JSON.stringify(inputsOf("iris-bundle-push").manifests),
-                "Application": JSON.stringify(inputsOf("iris-application")),
+                Application: JSON.stringify(inputsOf("iris-application")),
             };
             for (const [where, text] of Object.entries(haystacks)) {
                 for (const secret of SECRETS) expect(text, `${where} must not contain a secret`).not.to.contain(secret);

@@ -28,13 +28,28 @@ describe("mlflow: model source URIs", () => {
         expect(parseModelSource("models:/fraud.detector-v2@prod_1")).to.deep.equal({ name: "fraud.detector-v2", alias: "prod_1" });
     });
     it("refuses everything else, saying why", () => {
-        for (const bad of ["models:/iris", "models:/iris/0", "models:/iris/Production", "models:/m-0123abcd", "runs:/abc/model", "iris@champion", "models:/iris@", "models:/@champion", "models:/iris/3/extra", " models:/iris/3"]) {
+        for (const bad of [
+            "models:/iris",
+            "models:/iris/0",
+            "models:/iris/Production",
+            "models:/m-0123abcd",
+            "runs:/abc/model",
+            "iris@champion",
+            "models:/iris@",
+            "models:/@champion",
+            "models:/iris/3/extra",
+            " models:/iris/3",
+        ]) {
             expect(parseModelSource(bad), bad).to.equal(undefined);
             expect(modelSourceProblem(bad), bad).to.be.a("string");
         }
         expect(modelSourceProblem("models:/iris")).to.equal('names no version or alias: add one, "models:/iris@champion" or "models:/iris/3"');
-        expect(modelSourceProblem("models:/iris/Production")).to.equal('uses a stage ("models:/name/Production"); stages are deprecated in MLflow: use an alias, "models:/iris@champion" or "models:/iris/3"');
-        expect(modelSourceProblem("models:/m-0123abcd")).to.equal('names a logged model, not a registered model version: register it and use "models:/iris@champion" or "models:/iris/3"');
+        expect(modelSourceProblem("models:/iris/Production")).to.equal(
+            'uses a stage ("models:/name/Production"); stages are deprecated in MLflow: use an alias, "models:/iris@champion" or "models:/iris/3"',
+        );
+        expect(modelSourceProblem("models:/m-0123abcd")).to.equal(
+            'names a logged model, not a registered model version: register it and use "models:/iris@champion" or "models:/iris/3"',
+        );
     });
     it("maps proxied artifact URIs to proxy paths, and nothing else", () => {
         expect(proxiedArtifactPath("mlflow-artifacts:/1/models/m-abc/artifacts")).to.equal("1/models/m-abc/artifacts");
@@ -45,7 +60,16 @@ describe("mlflow: model source URIs", () => {
 });
 
 describe("mlflow: cache key", () => {
-    const input = { name: "iris", version: "1", runId: "r1", artifactRoot: "1/models/m-a/artifacts", files: [{ path: "MLmodel", size: 10 }, { path: "model.skops", size: 11081 }] };
+    const input = {
+        name: "iris",
+        version: "1",
+        runId: "r1",
+        artifactRoot: "1/models/m-a/artifacts",
+        files: [
+            { path: "MLmodel", size: 10 },
+            { path: "model.skops", size: 11081 },
+        ],
+    };
     it("is a sha256 of the version, run, artifact root and file list, independent of listing order", () => {
         const key = artifactCacheKey(input);
         expect(key).to.match(/^[a-f0-9]{64}$/);
@@ -57,8 +81,20 @@ describe("mlflow: cache key", () => {
             { ...input, version: "2" },
             { ...input, runId: "r2" },
             { ...input, artifactRoot: "1/models/m-b/artifacts" },
-            { ...input, files: [{ path: "MLmodel", size: 10 }, { path: "model.skops", size: 11082 }] },
-            { ...input, files: [{ path: "MLmodel", size: 10 }, { path: "model.pkl", size: 11081 }] },
+            {
+                ...input,
+                files: [
+                    { path: "MLmodel", size: 10 },
+                    { path: "model.skops", size: 11082 },
+                ],
+            },
+            {
+                ...input,
+                files: [
+                    { path: "MLmodel", size: 10 },
+                    { path: "model.pkl", size: 11081 },
+                ],
+            },
         ].map(artifactCacheKey);
         expect(new Set([key, ...others]).size).to.equal(6);
     });
@@ -68,7 +104,14 @@ describe("mlflow: provenance from a run", () => {
     const run = (tags: Record<string, string>, digest?: string): MlflowRun => ({
         info: { run_id: "r1", experiment_id: "1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" },
         data: { tags: Object.entries(tags).map(([key, value]) => ({ key, value })) },
-        inputs: digest ? { dataset_inputs: [{ dataset: { name: "eval", digest: "ffff0000" } }, { dataset: { name: "iris", digest }, tags: [{ key: "mlflow.data.context", value: "training" }] }] } : undefined,
+        inputs: digest
+            ? {
+                  dataset_inputs: [
+                      { dataset: { name: "eval", digest: "ffff0000" } },
+                      { dataset: { name: "iris", digest }, tags: [{ key: "mlflow.data.context", value: "training" }] },
+                  ],
+              }
+            : undefined,
     });
     it("takes the run id, the source URL and commit, and the training dataset's digest", () => {
         expect(provenanceFromRun(run({ "mlflow.source.name": "https://github.com/acme/iris.git", "mlflow.source.git.commit": "abc123" }, "8F9EB48C"))).to.deep.equal({
@@ -93,10 +136,24 @@ describe("mlflow: provenance from a run", () => {
 
 describe("config: modelSource and mlflow", () => {
     it("accepts a model and a canary from MLflow with mlflow.trackingUri", () => {
-        expect(problemsOf(base({ modelSource: "models:/iris@champion", canary: { version: "v2", modelSource: "models:/iris/2", trafficPercent: 10 } }, { mlflow: { trackingUri: "http://127.0.0.1:5000" } }))).to.deep.equal([]);
+        expect(
+            problemsOf(
+                base(
+                    { modelSource: "models:/iris@champion", canary: { version: "v2", modelSource: "models:/iris/2", trafficPercent: 10 } },
+                    { mlflow: { trackingUri: "http://127.0.0.1:5000" } },
+                ),
+            ),
+        ).to.deep.equal([]);
     });
     it("wants exactly one of modelDir and modelSource, for the model and its canary", () => {
-        expect(problemsOf(base({ modelDir: "models/iris/v1", modelSource: "models:/iris@champion", canary: { version: "v2", trafficPercent: 10 } }, { mlflow: { trackingUri: "https://mlflow.example.com" } }))).to.deep.equal([
+        expect(
+            problemsOf(
+                base(
+                    { modelDir: "models/iris/v1", modelSource: "models:/iris@champion", canary: { version: "v2", trafficPercent: 10 } },
+                    { mlflow: { trackingUri: "https://mlflow.example.com" } },
+                ),
+            ),
+        ).to.deep.equal([
             "models[0].modelSource and modelDir are both set: a model comes from one place; keep modelDir (files in the project) or modelSource (an MLflow registered model), not both",
             'models[0].canary.modelDir is required (or modelSource): set modelDir to the directory of the model files, e.g. "models/iris/v1", or modelSource to an MLflow registered model, "models:/iris@champion" or "models:/iris/3"',
         ]);
@@ -111,7 +168,8 @@ describe("config: modelSource and mlflow", () => {
         ]);
     });
     it("refuses plain http off loopback unless insecure, credentials in the URL, and non-http schemes", () => {
-        const withUri = (trackingUri: string, insecure?: boolean) => problemsOf(base({ modelSource: "models:/iris/1" }, { mlflow: { trackingUri, ...(insecure === undefined ? {} : { insecure }) } }));
+        const withUri = (trackingUri: string, insecure?: boolean) =>
+            problemsOf(base({ modelSource: "models:/iris/1" }, { mlflow: { trackingUri, ...(insecure === undefined ? {} : { insecure }) } }));
         expect(withUri("http://mlflow.example.com")).to.deep.equal([
             'mlflow.trackingUri is plain http to "mlflow.example.com", which is not a loopback address: use https, or set mlflow.insecure: true to accept plain http (the token, if any, travels in clear)',
         ]);
@@ -125,28 +183,43 @@ describe("config: modelSource and mlflow", () => {
         ]);
     });
     it("leaves requiredProvenance of a model from MLflow to the resolution (its run gives the fields)", () => {
-        const raw = base({ modelSource: "models:/iris/1" }, { mlflow: { trackingUri: "http://127.0.0.1:5000" }, signing: { key: "cosign.key", publicKey: "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----", requiredProvenance: ["trainingRunId"] } });
+        const raw = base(
+            { modelSource: "models:/iris/1" },
+            {
+                mlflow: { trackingUri: "http://127.0.0.1:5000" },
+                signing: { key: "cosign.key", publicKey: "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----", requiredProvenance: ["trainingRunId"] },
+            },
+        );
         expect(problemsOf(raw)).to.deep.equal([]);
     });
 });
 
 describe("config/model-sources: resolving a stack's models", () => {
-    const fake = (over: Partial<Record<string, unknown>> = {}) => async (uri: string) => ({
-        uri,
-        name: "iris",
-        version: uri.endsWith("/1") ? "1" : "2",
-        runId: uri.endsWith("/1") ? "run-1" : "run-2",
-        modelDir: `/cache/mlflow/${uri.endsWith("/1") ? "k1" : "k2"}`,
-        cached: false,
-        artifactRoot: "1/models/m/artifacts",
-        provenance: { trainingRunId: uri.endsWith("/1") ? "run-1" : "run-2", sourceRevision: "abc" },
-        metrics: { accuracy: 0.97 },
-        ...(uri.includes("@") ? { alias: "champion" } : {}),
-        ...over,
-    });
+    const fake =
+        (over: Partial<Record<string, unknown>> = {}) =>
+        async (uri: string) => ({
+            uri,
+            name: "iris",
+            version: uri.endsWith("/1") ? "1" : "2",
+            runId: uri.endsWith("/1") ? "run-1" : "run-2",
+            modelDir: `/cache/mlflow/${uri.endsWith("/1") ? "k1" : "k2"}`,
+            cached: false,
+            artifactRoot: "1/models/m/artifacts",
+            provenance: { trainingRunId: uri.endsWith("/1") ? "run-1" : "run-2", sourceRevision: "abc" },
+            metrics: { accuracy: 0.97 },
+            ...(uri.includes("@") ? { alias: "champion" } : {}),
+            ...over,
+        });
     const config = (signing: Record<string, unknown> = { enabled: false }) => {
         const r = validateStackConfig(
-            base({ modelSource: "models:/iris@champion", provenance: { sourceRevision: "from-config" }, canary: { version: "v2", modelSource: "models:/iris/1", trafficPercent: 10 } }, { mlflow: { trackingUri: "http://127.0.0.1:5000" }, signing }),
+            base(
+                {
+                    modelSource: "models:/iris@champion",
+                    provenance: { sourceRevision: "from-config" },
+                    canary: { version: "v2", modelSource: "models:/iris/1", trafficPercent: 10 },
+                },
+                { mlflow: { trackingUri: "http://127.0.0.1:5000" }, signing },
+            ),
             { registryPassword: false, signingKeyPassword: false },
         );
         if (!r.ok) throw new Error(JSON.stringify(r.problems));
@@ -159,13 +232,23 @@ describe("config/model-sources: resolving a stack's models", () => {
                 v1: {
                     modelDir: "/cache/mlflow/k2",
                     provenance: { trainingRunId: "run-2", sourceRevision: "from-config" },
-                    annotations: { "dev.modelship.mlflow.source": "models:/iris@champion", "dev.modelship.mlflow.model": "iris", "dev.modelship.mlflow.version": "2", "dev.modelship.mlflow.runId": "run-2" },
+                    annotations: {
+                        "dev.modelship.mlflow.source": "models:/iris@champion",
+                        "dev.modelship.mlflow.model": "iris",
+                        "dev.modelship.mlflow.version": "2",
+                        "dev.modelship.mlflow.runId": "run-2",
+                    },
                     mlflow: { uri: "models:/iris@champion", name: "iris", version: "2", runId: "run-2", metrics: { accuracy: 0.97 }, alias: "champion" },
                 },
                 v2: {
                     modelDir: "/cache/mlflow/k1",
                     provenance: { trainingRunId: "run-1", sourceRevision: "from-config" },
-                    annotations: { "dev.modelship.mlflow.source": "models:/iris/1", "dev.modelship.mlflow.model": "iris", "dev.modelship.mlflow.version": "1", "dev.modelship.mlflow.runId": "run-1" },
+                    annotations: {
+                        "dev.modelship.mlflow.source": "models:/iris/1",
+                        "dev.modelship.mlflow.model": "iris",
+                        "dev.modelship.mlflow.version": "1",
+                        "dev.modelship.mlflow.runId": "run-1",
+                    },
                     mlflow: { uri: "models:/iris/1", name: "iris", version: "1", runId: "run-1", metrics: { accuracy: 0.97 } },
                 },
             },
@@ -182,7 +265,10 @@ describe("config/model-sources: resolving a stack's models", () => {
             if (uri.endsWith("/1")) throw new Error("MLflow model iris version 1: GET http://127.0.0.1:5000/… answered 404");
             return fake()(uri);
         };
-        const err = await resolveModelSources(config(signing), { resolve }).then(() => undefined, (e: Error) => e);
+        const err = await resolveModelSources(config(signing), { resolve }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         expect(err?.message).to.equal(
             [
                 "modelship: the stack configuration has 2 problems; nothing was created:",
@@ -233,7 +319,12 @@ describe("release/ModelRelease: a model from MLflow under mocks", function () {
         const attestation = ofType(IMAGE_ATTESTATION)[0];
         const predicate = JSON.parse(JSON.stringify(reveal(attestation.inputs.predicate)));
         expect(predicate.buildDefinition.externalParameters).to.deep.include({ trainingRunId: "run-2", datasetHash: "mlflow:8f9eb48c" });
-        expect(provenance.source).to.deep.equal({ sourceRevision: "abc", sourceRepository: "https://git.example.com/iris.git", trainingRunId: "run-2", datasetHash: "mlflow:8f9eb48c" });
+        expect(provenance.source).to.deep.equal({
+            sourceRevision: "abc",
+            sourceRepository: "https://git.example.com/iris.git",
+            trainingRunId: "run-2",
+            datasetHash: "mlflow:8f9eb48c",
+        });
         expect(provenance.mlflow).to.deep.equal({ v1: resolved.mlflow });
         // The InferenceService in the bundle carries the run's provenance too (require-provenance-annotations reads it).
         const bundle = reveal(ofType(OCI_ARTIFACT).find((r) => r.inputs.kind === "manifest-bundle")!.inputs);

@@ -20,7 +20,10 @@ export interface FaultProxy {
     close(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string, opts: { auth?: "bearer" | "basic"; username?: string; password?: string; forbiddenRepository?: string; chunkMinLength?: number } = {}): Promise<FaultProxy> {
+export async function startFaultProxy(
+    upstream: string,
+    opts: { auth?: "bearer" | "basic"; username?: string; password?: string; forbiddenRepository?: string; chunkMinLength?: number } = {},
+): Promise<FaultProxy> {
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
     const token = "test-token-" + port;
@@ -82,14 +85,17 @@ export async function startFaultProxy(upstream: string, opts: { auth?: "bearer" 
                 }
             });
         }
-        const upstreamReq = http.request({ host: "127.0.0.1", port: Number(upstream.split(":")[1]), method: req.method, path: req.url, headers: { ...req.headers, host: upstream } }, (up) => {
-            const headers = { ...up.headers };
-            // Locations point at the proxy so follow-up requests come through it too.
-            if (headers.location) headers.location = String(headers.location).replace(`http://${upstream}`, `http://${host}`);
-            if (opts.chunkMinLength && req.method === "POST") headers["oci-chunk-min-length"] = String(opts.chunkMinLength);
-            res.writeHead(up.statusCode ?? 502, headers);
-            up.pipe(res);
-        });
+        const upstreamReq = http.request(
+            { host: "127.0.0.1", port: Number(upstream.split(":")[1]), method: req.method, path: req.url, headers: { ...req.headers, host: upstream } },
+            (up) => {
+                const headers = { ...up.headers };
+                // Locations point at the proxy so follow-up requests come through it too.
+                if (headers.location) headers.location = String(headers.location).replace(`http://${upstream}`, `http://${host}`);
+                if (opts.chunkMinLength && req.method === "POST") headers["oci-chunk-min-length"] = String(opts.chunkMinLength);
+                res.writeHead(up.statusCode ?? 502, headers);
+                up.pipe(res);
+            },
+        );
         upstreamReq.on("error", () => res.destroy());
         req.pipe(upstreamReq);
     });

@@ -104,7 +104,12 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
     it("one layer per model file ≥ 1 MiB (ModelPack filepath annotation), a shared layer for the rest; the image unpacks (umoci) into a tree whose busybox runs KServe's modelcar commands; crane reads it", async function () {
         requireTool(this, "umoci");
         const dir = path.join(tmp, "per-file");
-        writeModel(dir, { "weights/model-00001.safetensors": 3 * 1024 * 1024, "weights/model-00002.safetensors": 2 * 1024 * 1024, "config.json": 300, "tokenizer/vocab.txt": 5000 });
+        writeModel(dir, {
+            "weights/model-00001.safetensors": 3 * 1024 * 1024,
+            "weights/model-00002.safetensors": 2 * 1024 * 1024,
+            "config.json": 300,
+            "tokenizer/vocab.txt": 5000,
+        });
         const image = await compose(dir, { repository: "models/per-file" });
         expect(image.modelLayers.map((l) => l.filePath ?? "(shared)")).to.deep.equal(["(shared)", "weights/model-00001.safetensors", "weights/model-00002.safetensors"]);
         expect(image.modelLayers[0].files).to.equal(2);
@@ -120,7 +125,13 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const exported = path.join(tmp, "per-file-export.tar");
         crane("export", "--insecure", image.reference, exported);
         const listing = execFileSync("tar", ["-tf", exported], { encoding: "utf8" }).split("\n");
-        expect(listing).to.include.members(["bin/busybox", "models/config.json", "models/weights/model-00001.safetensors", "models/weights/model-00002.safetensors", "models/tokenizer/vocab.txt"]);
+        expect(listing).to.include.members([
+            "bin/busybox",
+            "models/config.json",
+            "models/weights/model-00001.safetensors",
+            "models/weights/model-00002.safetensors",
+            "models/tokenizer/vocab.txt",
+        ]);
 
         // KServe runs `sh -c "ln -sf /proc/$$/root/models /mnt/ && sleep infinity"` in the modelcar:
         // unpack the image as a runtime would, and run the same kind of commands in it.
@@ -186,7 +197,14 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
             writeModel(dir, { "w.bin": 1_000_000 });
             const image = await compose(dir, { registry: proxy.host, repository: "models/chunked", baseConnection: conn, connection: { ...conn, chunkSize: 32 * 1024 } });
             const progress: number[] = [];
-            await pushArtifact(image, { connection: { ...conn, chunkSize: 32 * 1024 }, baseConnection: conn, cacheDir, tag: "v1", progressIntervalMs: 0, onProgress: (p) => progress.push(p.bytesDone) });
+            await pushArtifact(image, {
+                connection: { ...conn, chunkSize: 32 * 1024 },
+                baseConnection: conn,
+                cacheDir,
+                tag: "v1",
+                progressIntervalMs: 0,
+                onProgress: (p) => progress.push(p.bytesDone),
+            });
             const patches = proxy.log.filter((l) => l.startsWith("PATCH"));
             // 1 MB model layer in 96 KiB chunks (the registry's minimum beats our 32 KiB) + busybox layer chunks.
             expect(patches.length).to.be.greaterThan(10);
@@ -202,7 +220,11 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
     it("retries 503 and 429 answers with backoff", async () => {
         const proxy = await startFaultProxy(registry.host);
         try {
-            const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "retry" }, data: { a: "1" } }]), registry: proxy.host, repository: "bundles/retry" });
+            const bundle = await composeManifestBundle({
+                files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "retry" }, data: { a: "1" } }]),
+                registry: proxy.host,
+                repository: "bundles/retry",
+            });
             proxy.failNext(2, 503);
             await pushArtifact(bundle, { connection: conn });
             proxy.failNext(2, 429);
@@ -223,7 +245,21 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         writeModel(dir, { "a.bin": 8_000_000, "b.bin": 8_000_000 });
         const recipe = async (): Promise<ArtifactRecipe> => {
             const image = await compose(dir, { repository: "models/interrupted" });
-            return { kind: "modelcar-image", registry: registry.host, repository: "models/interrupted", reference: image.reference, digest: image.digest, tag: "v1", modelDir: dir, modelName: "iris", version: "v1", baseImage, provenance: { sourceRevision: "abc123", sourceRepository: "https://example.com/ml.git", trainingRunId: "run-7" }, plainHttp: true, chunkSize: 2 * 1024 * 1024 };
+            return {
+                kind: "modelcar-image",
+                registry: registry.host,
+                repository: "models/interrupted",
+                reference: image.reference,
+                digest: image.digest,
+                tag: "v1",
+                modelDir: dir,
+                modelName: "iris",
+                version: "v1",
+                baseImage,
+                provenance: { sourceRevision: "abc123", sourceRepository: "https://example.com/ml.git", trainingRunId: "run-7" },
+                plainHttp: true,
+                chunkSize: 2 * 1024 * 1024,
+            };
         };
         const r = await recipe();
 
@@ -249,17 +285,20 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const r2 = await recipe();
         expect(r2.digest).to.not.equal(r.digest);
         let killed2 = false;
-        const err = await publishRecipe({ ...r2, chunkSize: undefined }, {
-            cacheDir,
-            connection: { retryBaseMs: 50 },
-            progressIntervalMs: 0,
-            onProgress: (p) => {
-                if (!killed2 && p.bytesDone > 1_000) {
-                    killed2 = true;
-                    void registry.kill();
-                }
+        const err = await publishRecipe(
+            { ...r2, chunkSize: undefined },
+            {
+                cacheDir,
+                connection: { retryBaseMs: 50 },
+                progressIntervalMs: 0,
+                onProgress: (p) => {
+                    if (!killed2 && p.bytesDone > 1_000) {
+                        killed2 = true;
+                        void registry.kill();
+                    }
+                },
             },
-        }).then(
+        ).then(
             () => undefined,
             (e: Error) => e,
         );
@@ -299,7 +338,12 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
     it("pushes a manifest bundle whose pulled-back layer holds exactly the rendered YAML; oras pull writes the files", async function () {
         requireTool(this, "oras");
         const manifests = [
-            { apiVersion: "serving.kserve.io/v1beta1", kind: "InferenceService", metadata: { name: "iris", namespace: "models" }, spec: { predictor: { model: { modelFormat: { name: "sklearn" }, storageUri: "oci://x/y@sha256:" + "1".repeat(64) } } } },
+            {
+                apiVersion: "serving.kserve.io/v1beta1",
+                kind: "InferenceService",
+                metadata: { name: "iris", namespace: "models" },
+                spec: { predictor: { model: { modelFormat: { name: "sklearn" }, storageUri: "oci://x/y@sha256:" + "1".repeat(64) } } },
+            },
             { apiVersion: "v1", kind: "Namespace", metadata: { name: "models" } },
         ];
         const annotations = { title: "iris", version: "v1", revision: "abc123", source: "https://example.com/ml.git" };
@@ -334,20 +378,39 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         try {
             const dockerConfig = path.join(tmp, "docker-config.json");
             fs.writeFileSync(dockerConfig, JSON.stringify({ auths: { [bearer.host]: { auth: Buffer.from("alice:s3cret").toString("base64") } } }));
-            const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }]), registry: bearer.host, repository: "bundles/auth" });
+            const bundle = await composeManifestBundle({
+                files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }]),
+                registry: bearer.host,
+                repository: "bundles/auth",
+            });
             await pushArtifact(bundle, { connection: { ...conn, dockerConfigPath: dockerConfig } });
             expect(bearer.log.some((l) => l.startsWith("GET /token?"))).to.equal(true);
 
             // The engine says what the registry did; the release layer adds the stack's fix.
-            const rejected = await expectRejection(pushArtifact(bundle, { connection: { ...conn, username: "alice", password: "wrong" } }), /token service .* rejected the credentials of user "alice" \(401\)/);
+            const rejected = await expectRejection(
+                pushArtifact(bundle, { connection: { ...conn, username: "alice", password: "wrong" } }),
+                /token service .* rejected the credentials of user "alice" \(401\)/,
+            );
             expect((rejected as RegistryError).kind).to.equal("credentials-rejected");
-            expect(explainRegistryError(rejected, { configPath: "models[0] (iris) bundle" }).message).to.match(/^models\[0\] \(iris\) bundle: .*password for user "alice" was rejected: set the right one with pulumi config set --secret registryPassword/);
+            expect(explainRegistryError(rejected, { configPath: "models[0] (iris) bundle" }).message).to.match(
+                /^models\[0\] \(iris\) bundle: .*password for user "alice" was rejected: set the right one with pulumi config set --secret registryPassword/,
+            );
 
-            const basicBundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }]), registry: basic.host, repository: "bundles/auth" });
+            const basicBundle = await composeManifestBundle({
+                files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "auth" } }]),
+                registry: basic.host,
+                repository: "bundles/auth",
+            });
             await pushArtifact(basicBundle, { connection: { ...conn, username: "bob", password: "hunter2" } });
-            const wrongBasic = await expectRejection(pushArtifact(basicBundle, { connection: { ...conn, username: "bob", password: "nope", dockerConfigPath: "/nonexistent" } }), /rejected the credentials of user "bob" \(401\)/);
+            const wrongBasic = await expectRejection(
+                pushArtifact(basicBundle, { connection: { ...conn, username: "bob", password: "nope", dockerConfigPath: "/nonexistent" } }),
+                /rejected the credentials of user "bob" \(401\)/,
+            );
             expect((wrongBasic as RegistryError).kind).to.equal("credentials-rejected");
-            const anonymous = await expectRejection(pushArtifact(basicBundle, { connection: { ...conn, dockerConfigPath: "/nonexistent" } }), /unauthorized \(401\), and no credentials are configured/);
+            const anonymous = await expectRejection(
+                pushArtifact(basicBundle, { connection: { ...conn, dockerConfigPath: "/nonexistent" } }),
+                /unauthorized \(401\), and no credentials are configured/,
+            );
             expect(explainRegistryError(anonymous).message).to.match(/set modelship:registry\.username and the secret modelship:registryPassword .* or run docker login/);
         } finally {
             await bearer.close();
@@ -358,7 +421,11 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
     it("gives clear messages for bad inputs: 403, 404, unpinned base, plain HTTP to a remote host, files changed since preview", async () => {
         const proxy = await startFaultProxy(registry.host, { forbiddenRepository: "locked/repo" });
         try {
-            const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]), registry: proxy.host, repository: "locked/repo" });
+            const bundle = await composeManifestBundle({
+                files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]),
+                registry: proxy.host,
+                repository: "locked/repo",
+            });
             const denied = await expectRejection(pushArtifact(bundle, { connection: conn }), /locked\/repo: denied \(403\)/);
             expect(explainRegistryError(denied).message).to.match(/lack pull\/push rights/);
         } finally {
@@ -369,7 +436,9 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
         const unknownBase = `${registry.host}/library/busybox@sha256:${"0".repeat(64)}`;
         await expectRejection(compose(dir, { baseImage: unknownBase }), new RegExp(`base image .*busybox@sha256:0{64} not found`));
         await expectRejection(compose(dir, { baseImage: `${registry.host}/library/busybox:seed` }), /baseImage ".*busybox:seed" must be pinned by digest/);
-        expect(() => new RegistryClient("registry.example.com", { plainHttp: true })).to.throw(/plain HTTP is only allowed for a loopback registry \(localhost, 127\.0\.0\.0\/8, \[::1\]\) unless insecure is set/);
+        expect(() => new RegistryClient("registry.example.com", { plainHttp: true })).to.throw(
+            /plain HTTP is only allowed for a loopback registry \(localhost, 127\.0\.0\.0\/8, \[::1\]\) unless insecure is set/,
+        );
         const client = new RegistryClient(registry.host, conn);
         try {
             await expectRejection(client.getBlob("models/iris", `sha256:${"1".repeat(64)}`), /not found \(404\)/);
@@ -380,7 +449,19 @@ describe("oci: against a real registry (docker-registry + skopeo)", function () 
 
         // Digest computed (preview), then the model changes before up: refused by the recipe check...
         const image = await compose(dir, { repository: "models/changed" });
-        const recipe: ArtifactRecipe = { kind: "modelcar-image", registry: registry.host, repository: "models/changed", reference: image.reference, digest: image.digest, modelDir: dir, modelName: "iris", version: "v1", baseImage, provenance: { sourceRevision: "abc123", sourceRepository: "https://example.com/ml.git", trainingRunId: "run-7" }, plainHttp: true };
+        const recipe: ArtifactRecipe = {
+            kind: "modelcar-image",
+            registry: registry.host,
+            repository: "models/changed",
+            reference: image.reference,
+            digest: image.digest,
+            modelDir: dir,
+            modelName: "iris",
+            version: "v1",
+            baseImage,
+            provenance: { sourceRevision: "abc123", sourceRepository: "https://example.com/ml.git", trainingRunId: "run-7" },
+            plainHttp: true,
+        };
         const bytes = fs.readFileSync(path.join(dir, "w.bin"));
         bytes[7] ^= 1;
         fs.writeFileSync(path.join(dir, "w.bin"), bytes);

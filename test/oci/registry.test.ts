@@ -145,7 +145,10 @@ describe("oci: registry client waits", () => {
         it("a redirect loop ends with a message naming the registry", async function () {
             this.timeout(5000);
             const registry = await serve((req, res) => res.writeHead(302, { location: req.url ?? "/" }).end());
-            await expectRejection(client(registry, { plainHttp: true }).getBlob("library/busybox", digest), /GET of blob sha256:[0-9a-f]+ on 127\.0\.0\.1:\d+: more than 5 redirects/);
+            await expectRejection(
+                client(registry, { plainHttp: true }).getBlob("library/busybox", digest),
+                /GET of blob sha256:[0-9a-f]+ on 127\.0\.0\.1:\d+: more than 5 redirects/,
+            );
         });
     });
 

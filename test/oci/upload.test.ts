@@ -53,7 +53,10 @@ async function startSpecRegistry(): Promise<SpecRegistry> {
             res.writeHead(202, { location: `/v2/${m[1]}/blobs/uploads/${sid}`, range: "0-0", "content-length": "0" }).end();
             return;
         }
-        if (!sessions.has(id)) return void res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "BLOB_UPLOAD_UNKNOWN", message: "blob upload unknown" }] }));
+        if (!sessions.has(id))
+            return void res
+                .writeHead(404, { "content-type": "application/json" })
+                .end(JSON.stringify({ errors: [{ code: "BLOB_UPLOAD_UNKNOWN", message: "blob upload unknown" }] }));
         if (req.method === "GET") return status(204);
         if (req.method === "DELETE") {
             sessions.delete(id);

@@ -40,7 +40,10 @@ describe("platform builders", () => {
         const p = platform({
             kserve: {
                 modelcar: { cpu: "50m", memory: "64Mi", uid: 2000 },
-                values: { kserve: { storage: { enableModelcar: false }, controller: { resources: { limits: { cpu: "1" } } } }, runtimeConfigs: { kserve: { servingruntime: { tensorflow: { disabled: true } } } } },
+                values: {
+                    kserve: { storage: { enableModelcar: false }, controller: { resources: { limits: { cpu: "1" } } } },
+                    runtimeConfigs: { kserve: { servingruntime: { tensorflow: { disabled: true } } } },
+                },
             },
         });
         expect(kserveChartValues(p)).to.deep.equal({
@@ -55,15 +58,27 @@ describe("platform builders", () => {
     it("the user's Argo CD values override ours, the media types included", () => {
         const values = argocdChartValues(platform({ argocd: { values: { configs: { params: { "server.insecure": true } } } } }));
         expect(values.configs).to.deep.equal({
-            params: { "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.cncf.helm.chart.content.v1.tar+gzip", "server.insecure": true },
+            params: {
+                "reposerver.oci.layer.media.types":
+                    "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                "server.insecure": true,
+            },
         });
     });
 
     it("the OCI layer media types keep Argo CD's defaults (Helm charts included) and accept our bundle's layer", async () => {
         const types = String((argocdChartValues(platform()).configs as { params: Record<string, string> }).params["reposerver.oci.layer.media.types"]).split(",");
         // Argo CD's default (argocd-repo-server --oci-layer-media-types); the setting replaces it, so dropping one breaks other Applications.
-        expect(types).to.include.members(["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"]);
-        const bundle = await composeManifestBundle({ files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]), registry: "ghcr.io", repository: "org/x-manifests" });
+        expect(types).to.include.members([
+            "application/vnd.oci.image.layer.v1.tar",
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+            "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+        ]);
+        const bundle = await composeManifestBundle({
+            files: renderManifestFiles([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }]),
+            registry: "ghcr.io",
+            repository: "org/x-manifests",
+        });
         expect(types).to.include(bundle.layer.mediaType);
     });
 

@@ -149,7 +149,8 @@ describe("Platform (mocks)", function () {
             expect(chart.inputs).to.deep.include({ chart: "argo-cd", version: "9.4.17", name: "argocd", namespace: "argocd" });
             expect(chart.inputs.repositoryOpts).to.deep.equal({ repo: "https://argoproj.github.io/argo-helm" });
             expect(chart.inputs.values.configs.params).to.deep.equal({
-                "reposerver.oci.layer.media.types": "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                "reposerver.oci.layer.media.types":
+                    "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.cncf.helm.chart.content.v1.tar+gzip",
             });
             expect(chart.inputs.values.redisSecretInit).to.deep.equal({ enabled: false });
             // Dev's own values are merged last.
@@ -342,7 +343,10 @@ describe("Platform (mocks)", function () {
         });
 
         it("prod's Gateway API manifest URL can point at a mirror", async () => {
-            await declare(stackConfig("prod", (r) => (r.platform.gatewayApi = { manifestUrl: "https://mirror.local/gateway-api/standard-install.yaml" })), pulumi.secret("x"));
+            await declare(
+                stackConfig("prod", (r) => (r.platform.gatewayApi = { manifestUrl: "https://mirror.local/gateway-api/standard-install.yaml" })),
+                pulumi.secret("x"),
+            );
             expect(named("platform-gateway-api").inputs.file).to.equal("https://mirror.local/gateway-api/standard-install.yaml");
         });
     });

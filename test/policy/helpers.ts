@@ -33,14 +33,12 @@ export async function expectPasses(policy: AnyPolicy, stack?: HarnessResource[],
 }
 
 /** Exactly one violation, whose message contains every fragment; returns it. */
-export async function expectOneViolation(
-    policy: AnyPolicy,
-    stack: HarnessResource[],
-    fragments: string[],
-    config?: Record<string, any>,
-): Promise<HarnessViolation> {
+export async function expectOneViolation(policy: AnyPolicy, stack: HarnessResource[], fragments: string[], config?: Record<string, any>): Promise<HarnessViolation> {
     const { violations } = await runOne(policy, stack, config ?? devConfig[policy.name]);
-    expect(violations.map((v) => v.message), "violations").to.have.lengthOf(1);
+    expect(
+        violations.map((v) => v.message),
+        "violations",
+    ).to.have.lengthOf(1);
     for (const fragment of fragments) {
         expect(violations[0].message).to.contain(fragment);
     }

@@ -9,7 +9,12 @@ describe("limit-canary-traffic", () => {
 
     it("fails a Knative canary above the bound", async () => {
         const stack = mutate("iris-bundle", (p) => (bundleIsvc(p).spec.predictor.canaryTrafficPercent = 60));
-        await expectOneViolation(policy, stack, ["InferenceService models/iris in bundle iris-bundle manifests[0]: spec.predictor.canaryTrafficPercent is 60, outside the allowed 0..50"], stackConfig("prod")[policy.name]);
+        await expectOneViolation(
+            policy,
+            stack,
+            ["InferenceService models/iris in bundle iris-bundle manifests[0]: spec.predictor.canaryTrafficPercent is 60, outside the allowed 0..50"],
+            stackConfig("prod")[policy.name],
+        );
     });
 
     it("fails a Standard-mode canary that is not an allowed step", async () => {

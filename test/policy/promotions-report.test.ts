@@ -10,7 +10,10 @@ const evidence = (timestamp: string, decision: "step-up" | "hold", queries = tru
         decision,
         from: { version: "v1", modelDir: "models/iris/v1", canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: 10 } },
         to: { version: "v1", modelDir: "models/iris/v1", canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: decision === "step-up" ? 25 : 10 } },
-        reasons: decision === "step-up" ? ["healthy: …", "next allowed step: 10 % → 25 %"] : ["no decision without every metric: stable requests: Prometheus at http://p:9090: query `q` failed: ECONNREFUSED"],
+        reasons:
+            decision === "step-up"
+                ? ["healthy: …", "next allowed step: 10 % → 25 %"]
+                : ["no decision without every metric: stable requests: Prometheus at http://p:9090: query `q` failed: ECONNREFUSED"],
         prometheusUrl: "http://p:9090",
         window: "10m",
         minSamples: 100,

@@ -4,16 +4,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    EngineEvent,
-    PolicyReport,
-    buildReport,
-    parseEventStream,
-    policyCatalog,
-    renderJson,
-    renderMarkdown,
-    renderSarif,
-} from "../../policy/report";
+import { EngineEvent, PolicyReport, buildReport, parseEventStream, policyCatalog, renderJson, renderMarkdown, renderSarif } from "../../policy/report";
 import { stackConfig } from "./helpers";
 
 const fixtureDir = path.join(__dirname, "..", "fixtures", "engine-events");
@@ -75,9 +66,7 @@ describe("policy report: invariants on every event stream", () => {
 
             it("is not compliant exactly when a mandatory policy event is present", () => {
                 const { events, report } = reportFor(file);
-                const mandatory = events.some(
-                    (e) => e.policyEvent && e.policyEvent.enforcementLevel === "mandatory" && !/during preview/.test(e.policyEvent.message),
-                );
+                const mandatory = events.some((e) => e.policyEvent && e.policyEvent.enforcementLevel === "mandatory" && !/during preview/.test(e.policyEvent.message));
                 expect(report.compliant).to.equal(!mandatory && report.engineErrors.length === 0);
             });
 
@@ -167,15 +156,12 @@ describe("policy report: documented-violations.jsonl", () => {
     it("SARIF: error for mandatory, warning for advisory, note for inconclusive; the URN as logical location", () => {
         const sarif = JSON.parse(renderSarif(report, { repositoryUri: "https://github.com/acme/modelship" }));
         const run = sarif.runs[0];
-        const byRule = (id: string, urn: string) =>
-            run.results.find((r: any) => r.ruleId === id && r.locations[0].logicalLocations[0].fullyQualifiedName === urn);
+        const byRule = (id: string, urn: string) => run.results.find((r: any) => r.ruleId === id && r.locations[0].logicalLocations[0].fullyQualifiedName === urn);
         expect(byRule("require-digest-pinned-storage-uri", bundleUrn)).to.deep.include({ level: "error", kind: "fail" });
         expect(byRule("require-provenance-annotations", bundleUrn)).to.deep.include({ level: "warning", kind: "fail" });
         expect(byRule("require-digest-pinned-argocd-source", appUrn)).to.deep.include({ level: "note", kind: "review" });
         expect(byRule("require-digest-pinned-storage-uri", bundleUrn).locations[0].physicalLocation.artifactLocation.uri).to.equal("Pulumi.dev.yaml");
-        expect(run.versionControlProvenance).to.deep.equal([
-            { repositoryUri: "https://github.com/acme/modelship", revisionId: "0123456789abcdef0123456789abcdef01234567" },
-        ]);
+        expect(run.versionControlProvenance).to.deep.equal([{ repositoryUri: "https://github.com/acme/modelship", revisionId: "0123456789abcdef0123456789abcdef01234567" }]);
         const rule = run.tool.driver.rules.find((r: any) => r.id === "require-model-signature");
         expect(rule.properties).to.include({ severity: "critical", enforcementLevel: "mandatory", "security-severity": "9.5" });
         expect(rule.defaultConfiguration.level).to.equal("error");
@@ -191,7 +177,7 @@ describe("policy report: documented-violations.jsonl", () => {
 
 describe("policy report: event stream parsing", () => {
     it("accepts pretty-printed objects one after another, a JSON array, and skips stray text", () => {
-        const a = { sequence: 1, policyEvent: { message: "x {with} \"braces\"", policyName: "p" } };
+        const a = { sequence: 1, policyEvent: { message: 'x {with} "braces"', policyName: "p" } };
         const b = { sequence: 2, summaryEvent: { resourceChanges: {} } };
         expect(parseEventStream(`warning: something\n${JSON.stringify(a, null, 2)}\n${JSON.stringify(b, null, 2)}\n`)).to.deep.equal([a, b]);
         expect(parseEventStream(JSON.stringify([a, b]))).to.deep.equal([a, b]);
@@ -201,7 +187,16 @@ describe("policy report: event stream parsing", () => {
     it("understands older engines' level names and engine errors", () => {
         const report = buildReport({
             events: [
-                { policyEvent: { resourceUrn: "urn:pulumi:dev::modelship::kubernetes:apps/v1:Deployment::web", message: "m", policyName: "require-digest-pinned-images", policyPackName: "modelship", policyPackVersion: "0.1.0", enforcementLevel: "warning" } },
+                {
+                    policyEvent: {
+                        resourceUrn: "urn:pulumi:dev::modelship::kubernetes:apps/v1:Deployment::web",
+                        message: "m",
+                        policyName: "require-digest-pinned-images",
+                        policyPackName: "modelship",
+                        policyPackVersion: "0.1.0",
+                        enforcementLevel: "warning",
+                    },
+                },
                 { diagnosticEvent: { message: "<{%fg 1%}>error: boom<{%reset%}>", severity: "error" } },
             ],
             catalog: policyCatalog(),

@@ -17,7 +17,11 @@ describe("require-bundle-signature (stack)", () => {
     });
 
     it("fails a signature of an older bundle digest", async () => {
-        await expectOneViolation(policy, mutate("iris-bundle-signature", (p) => (p.reference = `localhost:5000/modelship/iris-manifests@sha256:${"0".repeat(64)}`)), ["manifest bundle iris-bundle"]);
+        await expectOneViolation(
+            policy,
+            mutate("iris-bundle-signature", (p) => (p.reference = `localhost:5000/modelship/iris-manifests@sha256:${"0".repeat(64)}`)),
+            ["manifest bundle iris-bundle"],
+        );
     });
 
     it("is not applicable when the stack signs no model image", async () => {

@@ -9,10 +9,7 @@ describe("require-digest-pinned-argocd-source", () => {
 
     it("fails a tag as targetRevision, naming the Application, repoURL and revision", async () => {
         const stack = mutate("iris-app", (p) => (p.spec.source.targetRevision = "v1"));
-        await expectOneViolation(policy, stack, [
-            "Application argocd/iris",
-            'spec.source repoURL "oci://localhost:5000/modelship/iris-manifests" has targetRevision "v1"',
-        ]);
+        await expectOneViolation(policy, stack, ["Application argocd/iris", 'spec.source repoURL "oci://localhost:5000/modelship/iris-manifests" has targetRevision "v1"']);
     });
 
     it("fails a missing targetRevision", async () => {

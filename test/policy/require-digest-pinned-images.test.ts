@@ -33,12 +33,7 @@ describe("require-digest-pinned-images", () => {
             { schedule: "@daily", jobTemplate: { spec: podSpec([{ name: "c", image: "nginx:1.27" }]) } },
             "spec.jobTemplate.spec.template.spec.containers[0].image",
         ],
-        [
-            "ServingRuntime",
-            "kubernetes:serving.kserve.io/v1alpha1:ServingRuntime",
-            { containers: [{ name: "c", image: "nginx:1.27" }] },
-            "spec.containers[0].image",
-        ],
+        ["ServingRuntime", "kubernetes:serving.kserve.io/v1alpha1:ServingRuntime", { containers: [{ name: "c", image: "nginx:1.27" }] }, "spec.containers[0].image"],
     ] as const) {
         it(`fails an unpinned image in a directly declared ${kind}`, async () => {
             const stack = mutate("model-gateway", () => undefined);

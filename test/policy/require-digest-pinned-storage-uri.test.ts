@@ -51,7 +51,10 @@ describe("require-digest-pinned-storage-uri", () => {
     });
 
     it("ignores non-OCI storage URIs and honours exemptStorageUris", async () => {
-        await expectPasses(policy, mutate("wine", (p) => (p.spec.predictor.model.storageUri = "s3://models/wine")));
+        await expectPasses(
+            policy,
+            mutate("wine", (p) => (p.spec.predictor.model.storageUri = "s3://models/wine")),
+        );
         const stack = mutate("wine", (p) => (p.spec.predictor.model.storageUri = "oci://localhost:5000/scratch/wine:dev"));
         await expectPasses(policy, stack, { exemptStorageUris: ["oci://localhost:5000/scratch/*"] });
     });

@@ -19,9 +19,7 @@ describe("require-kyverno-signature-policy (stack)", () => {
     });
 
     it("does not count a glob that matches registry/repository but not the digest reference pods use", async () => {
-        const stack = mutate("model-signatures", (p) =>
-            (p.spec.matchImageReferences = [{ glob: "localhost:5000/modelship/iris" }, { glob: "localhost:5000/modelship/wine*" }]),
-        );
+        const stack = mutate("model-signatures", (p) => (p.spec.matchImageReferences = [{ glob: "localhost:5000/modelship/iris" }, { glob: "localhost:5000/modelship/wine*" }]));
         await expectOneViolation(policy, stack, ["model image iris-image"]);
     });
 

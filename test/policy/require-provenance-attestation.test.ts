@@ -21,12 +21,24 @@ describe("require-provenance-attestation (stack)", () => {
     });
 
     it("fails an attestation of another predicate type, or of another digest", async () => {
-        await expectOneViolation(policy, mutate("wine-attestation", (p) => (p.predicateType = "https://example.com/other/v1")), ["model image wine-image"]);
-        await expectOneViolation(policy, mutate("wine-attestation", (p) => (p.reference = WINE_IMAGE_REF.replace(/@sha256:.*/, `@sha256:${"0".repeat(64)}`))), ["model image wine-image"]);
+        await expectOneViolation(
+            policy,
+            mutate("wine-attestation", (p) => (p.predicateType = "https://example.com/other/v1")),
+            ["model image wine-image"],
+        );
+        await expectOneViolation(
+            policy,
+            mutate("wine-attestation", (p) => (p.reference = WINE_IMAGE_REF.replace(/@sha256:.*/, `@sha256:${"0".repeat(64)}`))),
+            ["model image wine-image"],
+        );
     });
 
     it("fails a predicate without a required field, naming it; the stack decides which fields are required", async () => {
-        await expectOneViolation(policy, mutate("wine-attestation", (p) => delete p.predicate.buildDefinition.resolvedDependencies), ["lacks predicate.buildDefinition.resolvedDependencies"]);
+        await expectOneViolation(
+            policy,
+            mutate("wine-attestation", (p) => delete p.predicate.buildDefinition.resolvedDependencies),
+            ["lacks predicate.buildDefinition.resolvedDependencies"],
+        );
         const sourceRevision = PROVENANCE_FIELD_PATHS.sourceRevision.join(".");
         // iris has a source revision, wine none: requiring it fails wine only.
         await expectOneViolation(policy, baselineStack(), [`attestation wine-attestation of model image wine-image lacks predicate.${sourceRevision}`], {

@@ -144,9 +144,7 @@ describe("promotion decision (pure)", () => {
             ]);
         });
         it("too few canary samples", () => {
-            expect(holds({ canary: revision(99, 0, 50, 80) })).to.deep.equal([
-                "canary served 99 requests in the window, fewer than minSamples 100: too few samples to decide",
-            ]);
+            expect(holds({ canary: revision(99, 0, 50, 80) })).to.deep.equal(["canary served 99 requests in the window, fewer than minSamples 100: too few samples to decide"]);
         });
         it("too few stable samples", () => {
             expect(holds({ metrics: { stable: revision(3, 0, 50, 80), canary: healthy } })).to.deep.equal([
@@ -175,7 +173,11 @@ describe("promotion decision (pure)", () => {
             expect(holds({ canary: revision(1000, 0, NaN, 80) })).to.deep.equal(["no decision without every metric: canary latencyP95: the query returned NaN, not a number"]);
         });
         it("a configured quality metric that failed holds", () => {
-            const reasons = holds({ required: [...required, "quality"], thresholds: { ...thresholds, minQuality: 0.9 }, metrics: { stable: { ...healthy, quality: ok(0.95) }, canary: healthy } });
+            const reasons = holds({
+                required: [...required, "quality"],
+                thresholds: { ...thresholds, minQuality: 0.9 },
+                metrics: { stable: { ...healthy, quality: ok(0.95) }, canary: healthy },
+            });
             expect(reasons).to.deep.equal(["no decision without every metric: canary quality: not measured"]);
         });
     });

@@ -26,7 +26,9 @@ describe("promotion: Prometheus instant queries", () => {
     const json = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
     it("fills the placeholders", () => {
-        expect(renderQuery('x{r="{{revision}}"}[{{ window }}] {{other}}', { revision: "iris-predictor-00002", window: "10m" })).to.equal('x{r="iris-predictor-00002"}[10m] {{other}}');
+        expect(renderQuery('x{r="{{revision}}"}[{{ window }}] {{other}}', { revision: "iris-predictor-00002", window: "10m" })).to.equal(
+            'x{r="iris-predictor-00002"}[10m] {{other}}',
+        );
     });
 
     it("one series: its value", async () => {

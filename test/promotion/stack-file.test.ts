@@ -63,7 +63,13 @@ describe("promotion: Pulumi.<stack>.yaml edits", () => {
             "      resources: {cpu: 100m}",
             "",
         ].join("\n");
-        const out = writeModelRollout(text, "iris", { ...stable, canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: 50 } }, { version: "v2", modelDir: "models/iris/v2" }, "f");
+        const out = writeModelRollout(
+            text,
+            "iris",
+            { ...stable, canary: { version: "v2", modelDir: "models/iris/v2", trafficPercent: 50 } },
+            { version: "v2", modelDir: "models/iris/v2" },
+            "f",
+        );
         expect(out).to.equal(
             [
                 "config:",
@@ -80,8 +86,16 @@ describe("promotion: Pulumi.<stack>.yaml edits", () => {
                 "",
             ].join("\n"),
         );
-        const flow = writeModelRollout(text, "wine", { version: "v7", modelDir: "models/wine/v7", canary: { version: "v8", modelDir: "models/wine/v8", trafficPercent: 25 } }, { version: "v7", modelDir: "models/wine/v7", canary: { version: "v8", modelDir: "models/wine/v8", trafficPercent: 50 } }, "f");
-        expect(changedLines(text, flow)).to.deep.equal([["      canary: {version: v8, modelDir: models/wine/v8, trafficPercent: 25}", "      canary: {version: v8, modelDir: models/wine/v8, trafficPercent: 50}"]]);
+        const flow = writeModelRollout(
+            text,
+            "wine",
+            { version: "v7", modelDir: "models/wine/v7", canary: { version: "v8", modelDir: "models/wine/v8", trafficPercent: 25 } },
+            { version: "v7", modelDir: "models/wine/v7", canary: { version: "v8", modelDir: "models/wine/v8", trafficPercent: 50 } },
+            "f",
+        );
+        expect(changedLines(text, flow)).to.deep.equal([
+            ["      canary: {version: v8, modelDir: models/wine/v8, trafficPercent: 25}", "      canary: {version: v8, modelDir: models/wine/v8, trafficPercent: 50}"],
+        ]);
     });
 
     it("refuses a model that is not there, naming the ones that are", () => {
@@ -104,7 +118,10 @@ describe("promotion: Pulumi.<stack>.yaml edits", () => {
     });
 
     it("refuses a file without a models list, and invalid YAML", () => {
-        expect(() => readModelRollout("config:\n  modelship:registry: {}\n", "iris", "Pulumi.x.yaml")).to.throw(StackFileError, 'Pulumi.x.yaml has no config."modelship:models" list');
+        expect(() => readModelRollout("config:\n  modelship:registry: {}\n", "iris", "Pulumi.x.yaml")).to.throw(
+            StackFileError,
+            'Pulumi.x.yaml has no config."modelship:models" list',
+        );
         expect(() => readModelRollout("config: [\n", "iris", "Pulumi.x.yaml")).to.throw(StackFileError, /^Pulumi.x.yaml is not valid YAML/);
     });
 

@@ -1,10 +1,5 @@
 import { expect } from "chai";
-import {
-    buildInferenceService,
-    canaryState,
-    inferenceServiceInputFor,
-    storageUri,
-} from "../../components/release/inference-service";
+import { buildInferenceService, canaryState, inferenceServiceInputFor, storageUri } from "../../components/release/inference-service";
 import type { DeploymentMode, ModelConfig } from "../../components/config/schema";
 
 const V1 = `localhost:5000/modelship/iris@sha256:${"1".repeat(64)}`;
@@ -37,10 +32,14 @@ const steps: Record<string, ModelConfig> = {
 function render(step: string, mode: DeploymentMode, pullSecrets?: string[]) {
     const m = steps[step];
     return buildInferenceService(
-        inferenceServiceInputFor(m, { stable: images[m.version], canary: m.canary && images[m.canary.version] }, {
-            deploymentMode: mode,
-            imagePullSecrets: pullSecrets,
-        }),
+        inferenceServiceInputFor(
+            m,
+            { stable: images[m.version], canary: m.canary && images[m.canary.version] },
+            {
+                deploymentMode: mode,
+                imagePullSecrets: pullSecrets,
+            },
+        ),
     );
 }
 
@@ -73,9 +72,7 @@ const isvc = (meta: object, spec: object) => ({ apiVersion: "serving.kserve.io/v
 describe("release/inference-service: rendered manifests at each rollout step", () => {
     describe("Knative mode", () => {
         it("1. v1 at 100%: one predictor on v1, no canary field", () => {
-            expect(render("1-stable", "Knative")).to.deep.equal(
-                isvc(metadata("Knative", "v1", V1), { predictor: { annotations: podAnnotations("v1", V1), model: model(V1) } }),
-            );
+            expect(render("1-stable", "Knative")).to.deep.equal(isvc(metadata("Knative", "v1", V1), { predictor: { annotations: podAnnotations("v1", V1), model: model(V1) } }));
         });
         it("2. canary: the predictor runs v2 with canaryTrafficPercent 10 (Knative keeps v1's revision for 90%)", () => {
             expect(render("2-canary", "Knative")).to.deep.equal(
@@ -87,9 +84,7 @@ describe("release/inference-service: rendered manifests at each rollout step", (
         it("3. promote: same predictor, field removed — the revision template is unchanged, so no new revision", () => {
             const canary = render("2-canary", "Knative");
             const promoted = render("3-promote", "Knative");
-            expect(promoted).to.deep.equal(
-                isvc(metadata("Knative", "v2", V2), { predictor: { annotations: podAnnotations("v2", V2), model: model(V2) } }),
-            );
+            expect(promoted).to.deep.equal(isvc(metadata("Knative", "v2", V2), { predictor: { annotations: podAnnotations("v2", V2), model: model(V2) } }));
             const { canaryTrafficPercent, ...template } = canary.spec.predictor;
             expect(canaryTrafficPercent).to.equal(10);
             expect(promoted.spec.predictor).to.deep.equal(template);
@@ -128,9 +123,7 @@ describe("release/inference-service: rendered manifests at each rollout step", (
         it("3. promote: the predictor becomes exactly the canary's predictor (KServe retargets its Deployment, no restart)", () => {
             const canary = render("2-canary", "Standard");
             const promoted = render("3-promote", "Standard");
-            expect(promoted).to.deep.equal(
-                isvc(metadata("Standard", "v2", V2), { predictor: { name: "v2", annotations: podAnnotations("v2", V2), model: model(V2) } }),
-            );
+            expect(promoted).to.deep.equal(isvc(metadata("Standard", "v2", V2), { predictor: { name: "v2", annotations: podAnnotations("v2", V2), model: model(V2) } }));
             expect(promoted.spec.predictor).to.deep.equal(canary.spec.canary![0].predictor);
             expect(promoted.metadata).to.deep.equal(canary.metadata);
         });

@@ -6,7 +6,19 @@ import { renderManifestFiles } from "../../components/release/manifest-files";
 import { buildInferenceService, inferenceServiceInputFor } from "../../components/release/inference-service";
 import { ModelRelease } from "../../components/release/model-release";
 import type { ModelConfig, StackConfig } from "../../components/config/schema";
-import { declareRelease, fakeComposeModelImage, installReleaseMocks, IMAGE_ATTESTATION, IMAGE_SIGNATURE, isSecretValue, OCI_ARTIFACT, ofType, projectDir, reveal, stackConfig } from "./support";
+import {
+    declareRelease,
+    fakeComposeModelImage,
+    installReleaseMocks,
+    IMAGE_ATTESTATION,
+    IMAGE_SIGNATURE,
+    isSecretValue,
+    OCI_ARTIFACT,
+    ofType,
+    projectDir,
+    reveal,
+    stackConfig,
+} from "./support";
 import { SLSA_PROVENANCE_V1, slsaProvenancePredicate } from "../../components/supply-chain/provenance";
 import { PREDICATE_FILE_PLACEHOLDER } from "../../components/release/signing";
 
@@ -79,8 +91,15 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             expect(sig.signer).to.equal("cosign");
             expect(sig.cosignVersion).to.equal(2);
             expect(sig.args).to.deep.equal([
-                "sign", "--yes", "--key=cosign.key", "--new-bundle-format=true", "--use-signing-config=false", "--tlog-upload=false",
-                "--allow-http-registry=true", "--allow-insecure-registry=true", provenance.stable.image,
+                "sign",
+                "--yes",
+                "--key=cosign.key",
+                "--new-bundle-format=true",
+                "--use-signing-config=false",
+                "--tlog-upload=false",
+                "--allow-http-registry=true",
+                "--allow-insecure-registry=true",
+                provenance.stable.image,
             ]);
             expect(sig.signatureReference).to.equal(provenance.stable.signature!.reference);
             expect(sig.registry).to.equal("localhost:5000");
@@ -95,11 +114,30 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             const att = recorder.named("iris-v1-attestation").inputs;
             expect(att.reference).to.equal(provenance.stable.image);
             expect(att.args).to.deep.equal([
-                "attest", "--yes", `--type=${SLSA_PROVENANCE_V1}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`, "--key=cosign.key", "--new-bundle-format=true",
-                "--use-signing-config=false", "--tlog-upload=false", "--allow-http-registry=true", "--allow-insecure-registry=true", provenance.stable.image,
+                "attest",
+                "--yes",
+                `--type=${SLSA_PROVENANCE_V1}`,
+                `--predicate=${PREDICATE_FILE_PLACEHOLDER}`,
+                "--key=cosign.key",
+                "--new-bundle-format=true",
+                "--use-signing-config=false",
+                "--tlog-upload=false",
+                "--allow-http-registry=true",
+                "--allow-insecure-registry=true",
+                provenance.stable.image,
             ]);
             expect(att.predicateType).to.equal(SLSA_PROVENANCE_V1);
-            const files = (await fakeComposeModelImage({ modelDir: `${projectDir}/${model.modelDir}`, modelName: "iris", version: "v1", baseImage: model.baseImage, registry: "x", repository: "y", fileDigests: true })).files!;
+            const files = (
+                await fakeComposeModelImage({
+                    modelDir: `${projectDir}/${model.modelDir}`,
+                    modelName: "iris",
+                    version: "v1",
+                    baseImage: model.baseImage,
+                    registry: "x",
+                    repository: "y",
+                    fileDigests: true,
+                })
+            ).files!;
             expect(att.predicate).to.deep.equal(slsaProvenancePredicate({ modelName: "iris", version: "v1", baseImage: model.baseImage, files, provenance: model.provenance }));
             expect(att.predicate.buildDefinition.resolvedDependencies.map((d: { name: string }) => d.name)).to.deep.equal(["base-image", "models/model.joblib"]);
             expect(att.signatureReference).to.equal(provenance.stable.attestation!.reference);
@@ -119,9 +157,7 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
         it("the bundle's manifests input is exactly the InferenceService, and its digest is the real bundle digest", async () => {
             const { provenance } = await release(config, model);
             const bundle = recorder.named("iris-bundle-push").inputs;
-            const expected = buildInferenceService(
-                inferenceServiceInputFor(model, { stable: provenance.stable.image }, { deploymentMode: "Knative", imagePullSecrets: [] }),
-            );
+            const expected = buildInferenceService(inferenceServiceInputFor(model, { stable: provenance.stable.image }, { deploymentMode: "Knative", imagePullSecrets: [] }));
             expect(bundle.kind).to.equal("manifest-bundle");
             expect(bundle.repository).to.equal("modelship/iris-manifests");
             expect(bundle.manifests).to.deep.equal([expected]);
@@ -240,7 +276,14 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
             });
             // Online legacy attestations: the .att tag, uploaded to Rekor like the signature.
             const att = recorder.named("iris-v1-attestation").inputs;
-            expect(att.args).to.deep.equal(["attest", "--yes", `--type=${SLSA_PROVENANCE_V1}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`, "--key=awskms:///alias/modelship-cosign", provenance.stable.image]);
+            expect(att.args).to.deep.equal([
+                "attest",
+                "--yes",
+                `--type=${SLSA_PROVENANCE_V1}`,
+                `--predicate=${PREDICATE_FILE_PLACEHOLDER}`,
+                "--key=awskms:///alias/modelship-cosign",
+                provenance.stable.image,
+            ]);
             expect(provenance.stable.attestation!.reference).to.equal(`${provenance.stable.image.split("@")[0]}:sha256-${provenance.stable.digest.slice(7)}.att`);
         });
 
@@ -281,9 +324,16 @@ describe("release/ModelRelease: the whole graph under mocks", function () {
                     const { provenance } = await release(config, model);
                     expect(provenance.canaryState).to.equal(state);
                     const isvc = recorder.named("iris-bundle-push").inputs.manifests[0];
-                    const cosigns = ofType(IMAGE_SIGNATURE).map((c) => c.name).filter((n) => n !== "iris-bundle-signature").sort();
+                    const cosigns = ofType(IMAGE_SIGNATURE)
+                        .map((c) => c.name)
+                        .filter((n) => n !== "iris-bundle-signature")
+                        .sort();
                     expect(ofType(IMAGE_SIGNATURE).map((c) => c.name)).to.include("iris-bundle-signature");
-                    expect(ofType(IMAGE_ATTESTATION).map((c) => c.name).sort()).to.deep.equal(cosigns.map((n) => n.replace(/-signature$/, "-attestation")));
+                    expect(
+                        ofType(IMAGE_ATTESTATION)
+                            .map((c) => c.name)
+                            .sort(),
+                    ).to.deep.equal(cosigns.map((n) => n.replace(/-signature$/, "-attestation")));
                     if (model.canary) {
                         expect(cosigns).to.deep.equal(["iris-v1-signature", "iris-v2-signature"]);
                         expect(provenance.canary).to.include({ version: "v2", trafficPercent: model.canary.trafficPercent });

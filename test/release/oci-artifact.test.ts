@@ -73,7 +73,16 @@ describe("release: OciArtifact resource", function () {
             fs.mkdirSync(modelDir);
             fs.writeFileSync(path.join(modelDir, "model.bin"), Buffer.alloc(100_000, 9));
             const cacheDir = path.join(tmp, "cache");
-            const image = await composeModelImage({ modelDir, modelName: "iris", version: "v1", baseImage, registry: registry.host, repository: "models/iris", connection: { plainHttp: true }, cacheDir });
+            const image = await composeModelImage({
+                modelDir,
+                modelName: "iris",
+                version: "v1",
+                baseImage,
+                registry: registry.host,
+                repository: "models/iris",
+                connection: { plainHttp: true },
+                cacheDir,
+            });
             const inputs = {
                 kind: "modelcar-image",
                 registry: registry.host,

@@ -1,10 +1,5 @@
 import { expect } from "chai";
-import {
-    cosignSignInvocation,
-    cosignSignFlags,
-    cosignVerifyArgs,
-    signatureLocation,
-} from "../../components/release/signing";
+import { cosignSignInvocation, cosignSignFlags, cosignVerifyArgs, signatureLocation } from "../../components/release/signing";
 import { kyvernoCtlog } from "../../components/supply-chain/verification";
 import type { SigningConfig } from "../../components/config/schema";
 
@@ -75,10 +70,7 @@ describe("release/signing", () => {
     describe("cosignSignInvocation", () => {
         it("file key, plain-HTTP registry: the cosign arguments, and the password variable by name only", () => {
             const c = cosignSignInvocation(signing(), ref, { plainHttp: true });
-            expect(c.args).to.deep.equal([
-                "sign", "--yes", "--key=cosign.key", "--tlog-upload=false",
-                "--allow-http-registry=true", "--allow-insecure-registry=true", ref,
-            ]);
+            expect(c.args).to.deep.equal(["sign", "--yes", "--key=cosign.key", "--tlog-upload=false", "--allow-http-registry=true", "--allow-insecure-registry=true", ref]);
             expect(c.environment).to.deep.equal(["COSIGN_PASSWORD"]);
         });
         it("env:// key names the key variable; registry auth adds no argument (it goes through a private DOCKER_CONFIG)", () => {
@@ -93,7 +85,13 @@ describe("release/signing", () => {
         });
         it("cosign v3: the flags that give the same offline legacy signature", () => {
             expect(cosignSignInvocation(signing(), ref, { cosignMajor: 3 }).args).to.deep.equal([
-                "sign", "--yes", "--key=cosign.key", "--new-bundle-format=false", "--use-signing-config=false", "--tlog-upload=false", ref,
+                "sign",
+                "--yes",
+                "--key=cosign.key",
+                "--new-bundle-format=false",
+                "--use-signing-config=false",
+                "--tlog-upload=false",
+                ref,
             ]);
         });
         it("refuses a reference that is not pinned by digest, and a missing key", () => {

@@ -42,7 +42,10 @@ export function stackConfig(stack: "dev" | "prod"): StackConfig {
 
 /** Digest = sha256 of (model dir, version): deterministic, and different per version like the real one. */
 export const fakeComposeModelImage: ModelImageComposer = async (o) => {
-    const hex = crypto.createHash("sha256").update(`${path.relative(projectDir, o.modelDir)}|${o.version}|${o.baseImage}`).digest("hex");
+    const hex = crypto
+        .createHash("sha256")
+        .update(`${path.relative(projectDir, o.modelDir)}|${o.version}|${o.baseImage}`)
+        .digest("hex");
     // With fileDigests, one made-up file digest per model directory (the real composer hashes the files).
     const files = o.fileDigests ? { "model.joblib": `sha256:${crypto.createHash("sha256").update(o.modelDir).digest("hex")}` } : undefined;
     return { digest: `sha256:${hex}`, reference: `${o.registry}/${o.repository}@sha256:${hex}`, ...(files ? { files } : {}) };

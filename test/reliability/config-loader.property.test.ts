@@ -36,7 +36,10 @@ function setConfig(keys: StackKeys): void {
     for (const [k, v] of Object.entries(keys.values)) {
         c[`modelship:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    pulumi.runtime.setAllConfig(c, keys.secret.map((k) => `modelship:${k}`));
+    pulumi.runtime.setAllConfig(
+        c,
+        keys.secret.map((k) => `modelship:${k}`),
+    );
 }
 
 /** A top-level value as `pulumi.Config.getObject` hands it to the loader: strings holding JSON are parsed. */
@@ -460,7 +463,7 @@ function checkLoad(keys: StackKeys, expectations: Expectation[], projectDir: str
         if (!pulumi.RunError.isInstance(e)) {
             throw new Error(`loadStackConfig threw ${(e as Error)?.constructor?.name}, not its configuration error: ${(e as Error)?.stack ?? String(e)}`, { cause: e });
         }
-        problems = problemsOf((e).message);
+        problems = problemsOf(e.message);
         expect(problems.length, "a refused config lists at least one problem").to.be.greaterThan(0);
     }
     const unknownTopLevel = Object.keys(keys.values).filter((k) => !knownKeys.includes(k));
@@ -597,8 +600,13 @@ describe("reliability: config loader under random mutations (property)", functio
     });
 
     it("validateStackConfig: any JSON input gives a config or problems that each start with their path", () => {
-        const models = fc.array(fc.dictionary(fc.oneof(fc.constantFrom("name", "version", "modelDir", "format", "baseImage", "canary"), keyArb), fc.jsonValue({ maxDepth: 2 })), { maxLength: 3 });
-        const raw = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.record({ registry: fc.jsonValue({ maxDepth: 2 }), signing: fc.jsonValue({ maxDepth: 2 }), models }, { requiredKeys: [] }));
+        const models = fc.array(fc.dictionary(fc.oneof(fc.constantFrom("name", "version", "modelDir", "format", "baseImage", "canary"), keyArb), fc.jsonValue({ maxDepth: 2 })), {
+            maxLength: 3,
+        });
+        const raw = fc.oneof(
+            fc.jsonValue({ maxDepth: 4 }),
+            fc.record({ registry: fc.jsonValue({ maxDepth: 2 }), signing: fc.jsonValue({ maxDepth: 2 }), models }, { requiredKeys: [] }),
+        );
         fc.assert(
             fc.property(raw, fc.boolean(), fc.boolean(), (input, registryPassword, signingKeyPassword) => {
                 const result = validateStackConfig(input, { registryPassword, signingKeyPassword });

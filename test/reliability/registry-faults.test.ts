@@ -17,7 +17,6 @@ import { LocalRegistry, requireTool, seedBusyboxBase, startRegistry } from "../s
 const MiB = 1024 * 1024;
 
 function figure(text: string): void {
-     
     console.log(`      figure: ${text}`);
 }
 
@@ -93,7 +92,9 @@ describe("reliability: pushes against a registry that fails", function () {
         expect(killed).to.equal(true);
         expect(err.kind).to.be.oneOf(["unreachable", "timed-out"]);
         expect(err.message).to.match(/registry unreachable|no answer/);
-        expect(explainRegistryError(err, { configPath: "models[0] (iris) image v1" }).message).to.match(/^models\[0\] \(iris\) image v1: .*continues where it stopped on the next pulumi up/);
+        expect(explainRegistryError(err, { configPath: "models[0] (iris) image v1" }).message).to.match(
+            /^models\[0\] \(iris\) image v1: .*continues where it stopped on the next pulumi up/,
+        );
 
         await registry.start();
         const client = new RegistryClient(registry.host, conn);
@@ -115,7 +116,9 @@ describe("reliability: pushes against a registry that fails", function () {
         // distribution 2.8 refuses every request on a session whose body was cut (its signed offset no
         // longer matches), DELETE included: those sessions wait for the registry's upload purger.
         expect(left, "sessions left: at most the uploads in flight when it died").to.be.at.most(2);
-        figure(`killed at ${Math.round((100 * stored) / total)}% stored; error after ${secondsToError.toFixed(1)} s; re-run sent ${(rerun.bytesUploaded / MiB).toFixed(1)} MiB of ${(notStored / MiB).toFixed(1)} MiB not stored (model ${(total / MiB).toFixed(0)} MiB); sessions left ${left}`);
+        figure(
+            `killed at ${Math.round((100 * stored) / total)}% stored; error after ${secondsToError.toFixed(1)} s; re-run sent ${(rerun.bytesUploaded / MiB).toFixed(1)} MiB of ${(notStored / MiB).toFixed(1)} MiB not stored (model ${(total / MiB).toFixed(0)} MiB); sessions left ${left}`,
+        );
     });
 
     describe("through a fault proxy", () => {
@@ -127,7 +130,11 @@ describe("reliability: pushes against a registry that fails", function () {
                 const image = await compose(dir, "models/resets", proxy.host);
                 proxy.resetUploads(2, 1 * MiB);
                 const waits: RetryWait[] = [];
-                const result = await pushArtifact(image, { connection: { ...conn, retryBaseMs: 50, onWait: (w) => waits.push(w) }, baseConnection: conn, cacheDir: path.join(tmp, "cache-resets") });
+                const result = await pushArtifact(image, {
+                    connection: { ...conn, retryBaseMs: 50, onWait: (w) => waits.push(w) },
+                    baseConnection: conn,
+                    cacheDir: path.join(tmp, "cache-resets"),
+                });
                 expect(result.digest).to.equal(image.digest);
                 const cuts = proxy.resetsDone();
                 expect(cuts).to.be.at.least(1);
@@ -148,7 +155,9 @@ describe("reliability: pushes against a registry that fails", function () {
                 const image = await compose(dir, "models/unavailable", proxy.host);
                 proxy.failNext(1000, 503);
                 const started = Date.now();
-                const err = await failureOf(pushArtifact(image, { connection: { ...conn, maxRetries: 3, retryBaseMs: 20 }, baseConnection: conn, cacheDir: path.join(tmp, "cache-503") }));
+                const err = await failureOf(
+                    pushArtifact(image, { connection: { ...conn, maxRetries: 3, retryBaseMs: 20 }, baseConnection: conn, cacheDir: path.join(tmp, "cache-503") }),
+                );
                 const seconds = (Date.now() - started) / 1000;
                 expect(err.kind).to.equal("server-error");
                 expect(err.message).to.match(/HTTP 503 \(after 4 attempts\)/);
@@ -186,7 +195,13 @@ describe("reliability: pushes against a registry that fails", function () {
                 const image = await compose(dir, "models/hang", proxy.host);
                 proxy.hang(true);
                 const started = Date.now();
-                const err = await failureOf(pushArtifact(image, { connection: { ...conn, timeoutMs: 500, operationTimeoutMs: 2000, retryBaseMs: 50 }, baseConnection: conn, cacheDir: path.join(tmp, "cache-hang") }));
+                const err = await failureOf(
+                    pushArtifact(image, {
+                        connection: { ...conn, timeoutMs: 500, operationTimeoutMs: 2000, retryBaseMs: 50 },
+                        baseConnection: conn,
+                        cacheDir: path.join(tmp, "cache-hang"),
+                    }),
+                );
                 const seconds = (Date.now() - started) / 1000;
                 expect(err.kind).to.equal("timed-out");
                 expect(err.message).to.match(/no answer within 0\.5 s; gave up after \d+ attempts in \d+ s \(time budget 2 s\)/);
@@ -231,12 +246,24 @@ describe("reliability: pushes against a registry that fails", function () {
         const push = (chunkMiB: number) => {
             // Each run gets the warm stat cache, and nothing else (no record of where blobs were pushed).
             fs.cpSync(path.join(tmp, "cache-chunks", "layers"), path.join(tmp, `cache-chunks-${chunkMiB}`, "layers"), { recursive: true });
-            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, String(chunkMiB)], { encoding: "utf8", cwd: path.resolve(__dirname, "../..") });
+            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, String(chunkMiB)], {
+                encoding: "utf8",
+                cwd: path.resolve(__dirname, "../.."),
+            });
             expect(run.status, run.stderr).to.equal(0);
             return JSON.parse(run.stdout.trim().split("\n").pop()!) as { bytes: number; maxRssMiB: number };
         };
         // Both runs find the digest in the stat cache, so they measure the upload alone.
-        await composeModelImage({ modelDir: dir, modelName: "big", version: "v1", baseImage, registry: registry.host, repository: "models/chunks-8", connection: conn, cacheDir: path.join(tmp, "cache-chunks") });
+        await composeModelImage({
+            modelDir: dir,
+            modelName: "big",
+            version: "v1",
+            baseImage,
+            registry: registry.host,
+            repository: "models/chunks-8",
+            connection: conn,
+            cacheDir: path.join(tmp, "cache-chunks"),
+        });
         const small = push(8);
         const large = push(64);
         expect(large.bytes).to.be.at.least(256 * MiB);
@@ -255,7 +282,7 @@ describe("reliability: pushes against a registry that fails", function () {
             if (mounted.status !== 0) {
                 const message = `cannot mount a small tmpfs (${mounted.stderr.trim() || mounted.error?.message}); the full-disk scenario needs root`;
                 if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-                 
+
                 console.warn(`skipping: ${message}`);
                 this.skip();
             }
@@ -272,7 +299,16 @@ describe("reliability: pushes against a registry that fails", function () {
             const base = await seedBusyboxBase(small.host);
             const dir = path.join(tmp, "full");
             writeModel(dir, { "a.bin": 12 * MiB, "b.bin": 12 * MiB, "c.bin": 12 * MiB });
-            const image = await composeModelImage({ modelDir: dir, modelName: "iris", version: "v1", baseImage: base, registry: small.host, repository: "models/full", connection: conn, cacheDir: path.join(tmp, "cache-full") });
+            const image = await composeModelImage({
+                modelDir: dir,
+                modelName: "iris",
+                version: "v1",
+                baseImage: base,
+                registry: small.host,
+                repository: "models/full",
+                connection: conn,
+                cacheDir: path.join(tmp, "cache-full"),
+            });
             const started = Date.now();
             const err = await failureOf(pushArtifact(image, { connection: { ...conn, concurrency: 1 }, cacheDir: path.join(tmp, "cache-full") }));
             const seconds = (Date.now() - started) / 1000;
@@ -307,7 +343,11 @@ describe("reliability: interrupted signing leaves no credentials on disk", funct
                         `signImage({ reference: "127.0.0.1:5999/m/iris@sha256:${"a".repeat(64)}", args: ["sign", "--yes", "x"], cosignVersion: 2, signatureFormat: "legacy", signatureReference: "127.0.0.1:5999/m/iris:sha256-${"a".repeat(64)}.sig", registry: "127.0.0.1:5999", plainHttp: true, username: "u", password: "s3cret" }).catch(() => process.exit(3));`,
                     ].join("\n"),
                 );
-                const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", script], { cwd: path.resolve(__dirname, "../.."), env: { ...process.env, MODELSHIP_COSIGN: fake }, stdio: ["ignore", "ignore", "pipe"] });
+                const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", script], {
+                    cwd: path.resolve(__dirname, "../.."),
+                    env: { ...process.env, MODELSHIP_COSIGN: fake },
+                    stdio: ["ignore", "ignore", "pipe"],
+                });
                 let stderr = "";
                 child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
                 for (let i = 0; i < 300 && !fs.existsSync(marker); i++) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -317,7 +357,10 @@ describe("reliability: interrupted signing leaves no credentials on disk", funct
                 const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
                 child.kill(signal);
                 await exited;
-                expect(configs().filter((n) => !before.includes(n)), "removed after the signal").to.deep.equal([]);
+                expect(
+                    configs().filter((n) => !before.includes(n)),
+                    "removed after the signal",
+                ).to.deep.equal([]);
                 figure(`${signal}: private DOCKER_CONFIG present while signing, gone after the signal`);
             } finally {
                 fs.rmSync(tmp, { recursive: true, force: true });

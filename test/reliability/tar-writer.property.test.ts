@@ -185,8 +185,32 @@ const nameArb: fc.Arbitrary<string> = fc
         {
             weight: 2,
             arbitrary: fc.constantFrom(
-                " lead", "trail ", "a b", "-rf", "--help", "-", "x\ny", "tab\there", "back\\slash", 'quote"s', "'", "*?[]", "ünïcödé", "名前.bin",
-                "🙂", "e\u0301", "\u00e9", "\u007f", "\u0001ctl", "\u001b[31m", "PaxHeaders", "@LongLink", "...", ".hidden", "a\u2028b", "\ufeffbom",
+                " lead",
+                "trail ",
+                "a b",
+                "-rf",
+                "--help",
+                "-",
+                "x\ny",
+                "tab\there",
+                "back\\slash",
+                'quote"s',
+                "'",
+                "*?[]",
+                "ünïcödé",
+                "名前.bin",
+                "🙂",
+                "e\u0301",
+                "\u00e9",
+                "\u007f",
+                "\u0001ctl",
+                "\u001b[31m",
+                "PaxHeaders",
+                "@LongLink",
+                "...",
+                ".hidden",
+                "a\u2028b",
+                "\ufeffbom",
             ),
         },
         // Around ustar's 100-byte name field and NAME_MAX (255 bytes); "é" is two bytes in UTF-8.
@@ -588,7 +612,10 @@ describe("reliability: tar writer round-trips random trees (property)", function
                     // the 108-byte limit on socket paths). Writable for the duration.
                     const dirs = ["", ...layout.dirs.map((d) => d.rel)];
                     const where = path.join(root, ...dirs[pick % dirs.length].split("/").filter((s) => s !== ""));
-                    const depth = path.relative(root, where).split(path.sep).filter((s) => s !== "").length;
+                    const depth = path
+                        .relative(root, where)
+                        .split(path.sep)
+                        .filter((s) => s !== "").length;
                     const walk = (r: string) => walkDirectory(r, { prefix: spec.prefix, label });
                     const mode = fs.statSync(where).mode;
                     fs.chmodSync(where, 0o755);

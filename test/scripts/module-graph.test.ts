@@ -19,14 +19,27 @@ describe("scripts/module-graph", () => {
             {
                 source: "components/platform/kyverno.ts",
                 dependencies: [
-                    { resolved: "components/release/signing.ts", coreModule: false, couldNotResolve: false, dependencyTypes: local, valid: false, rules: [{ name: "platform-not-release" }] },
+                    {
+                        resolved: "components/release/signing.ts",
+                        coreModule: false,
+                        couldNotResolve: false,
+                        dependencyTypes: local,
+                        valid: false,
+                        rules: [{ name: "platform-not-release" }],
+                    },
                     { resolved: "components/platform/charts.ts", coreModule: false, couldNotResolve: false, dependencyTypes: local, valid: true },
                     { resolved: "fs", coreModule: true, couldNotResolve: false, dependencyTypes: ["core"], valid: true },
                     { resolved: "node_modules/zod/index.js", coreModule: false, couldNotResolve: false, dependencyTypes: ["npm"], valid: true },
                 ],
             },
-            { source: "components/platform/argocd.ts", dependencies: [{ resolved: "components/config/schema.ts", coreModule: false, couldNotResolve: false, dependencyTypes: local, valid: true }] },
-            { source: "components/platform/kserve.ts", dependencies: [{ resolved: "components/config/schema.ts", coreModule: false, couldNotResolve: false, dependencyTypes: local, valid: true }] },
+            {
+                source: "components/platform/argocd.ts",
+                dependencies: [{ resolved: "components/config/schema.ts", coreModule: false, couldNotResolve: false, dependencyTypes: local, valid: true }],
+            },
+            {
+                source: "components/platform/kserve.ts",
+                dependencies: [{ resolved: "components/config/schema.ts", coreModule: false, couldNotResolve: false, dependencyTypes: local, valid: true }],
+            },
         ]);
         expect(edges).to.deep.equal([
             { from: "components/platform", to: "components/config", imports: 2, breaks: [] },

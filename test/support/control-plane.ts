@@ -107,9 +107,7 @@ export function findBinary(name: Component): string | undefined {
 
 /** One line per missing binary, naming it and the fix. */
 export function missingBinaries(components: Component[] = Object.keys(BINARIES) as Component[]): string[] {
-    return components
-        .filter((name) => !findBinary(name))
-        .map((name) => `${name} is not installed (not on PATH nor in ${CACHE_BIN}): ${BINARIES[name]}`);
+    return components.filter((name) => !findBinary(name)).map((name) => `${name} is not installed (not on PATH nor in ${CACHE_BIN}): ${BINARIES[name]}`);
 }
 
 /** Under CI a missing binary is a failure, elsewhere a skip naming it (as requireTool in ./registry). */
@@ -118,7 +116,7 @@ export function requireControlPlane(ctx: Mocha.Context): void {
     if (missing.length === 0) return;
     const message = missing.join("; ");
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-     
+
     console.warn(`skipping: ${message}`);
     ctx.skip();
 }
@@ -144,7 +142,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const file = (name: string) => path.join(runDir, name);
     const logTail = (component: Component, lines = 30) => {
         try {
-            return fs.readFileSync(file(`${component}.log`), "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+            return fs
+                .readFileSync(file(`${component}.log`), "utf8")
+                .trimEnd()
+                .split("\n")
+                .slice(-lines)
+                .join("\n");
         } catch {
             return "(no log)";
         }
@@ -400,7 +403,24 @@ function writeCertificates(dir: string): { caPem: string; certFile: string; keyF
             "",
         ].join("\n"),
     );
-    openssl(["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-set_serial", "2", "-days", "2", "-extfile", f("server.ext"), "-out", f("server.crt")]);
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        f("server.csr"),
+        "-CA",
+        f("ca.crt"),
+        "-CAkey",
+        f("ca.key"),
+        "-set_serial",
+        "2",
+        "-days",
+        "2",
+        "-extfile",
+        f("server.ext"),
+        "-out",
+        f("server.crt"),
+    ]);
     return { caPem: fs.readFileSync(f("ca.crt"), "utf8"), certFile: f("server.crt"), keyFile: f("server.key") };
 }
 
@@ -433,7 +453,8 @@ function startProcess(binary: string, args: string[], logFile: string, runDir: s
     // and the child every second and, once this process is gone, kills the child and removes the run
     // directory.
     if (child.pid !== undefined) {
-        const script = 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -0 "$1" 2>/dev/null || { kill -9 "$2"; [ -z "$3" ] || rm -rf "$3"; } 2>/dev/null';
+        const script =
+            'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; kill -0 "$1" 2>/dev/null || { kill -9 "$2"; [ -z "$3" ] || rm -rf "$3"; } 2>/dev/null';
         spawn("sh", ["-c", script, "watchdog", String(process.pid), String(child.pid), runDir ?? ""], { detached: true, stdio: "ignore" }).unref();
     }
     return child;
@@ -507,15 +528,12 @@ function send(
             headers["Content-Type"] = contentType;
             headers["Content-Length"] = Buffer.byteLength(body);
         }
-        const req = https.request(
-            { host: "127.0.0.1", port: endpoint.port, method, path: apiPath, ca: endpoint.ca, agent: endpoint.agent, headers, timeout: timeoutMs },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (chunk: Buffer) => chunks.push(chunk));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-                res.on("error", reject);
-            },
-        );
+        const req = https.request({ host: "127.0.0.1", port: endpoint.port, method, path: apiPath, ca: endpoint.ca, agent: endpoint.agent, headers, timeout: timeoutMs }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (chunk: Buffer) => chunks.push(chunk));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+            res.on("error", reject);
+        });
         req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: no answer within ${timeoutMs / 1000} s`)));
         req.on("error", reject);
         req.end(body);

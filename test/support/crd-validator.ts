@@ -121,7 +121,9 @@ export function readCrdDirectory(dir: string): CrdSource[] {
                     if (cached) return cached;
                     const crds = parseCrds(text, file);
                     if (crds.length !== 1 || crds[0].spec.group !== group || crds[0].spec.names.kind !== kind) {
-                        throw new Error(`${file}: header says ${kind}.${group} but the file holds ${crds.map((c) => `${c.spec.names.kind}.${c.spec.group}`).join(", ") || "no CRD"}`);
+                        throw new Error(
+                            `${file}: header says ${kind}.${group} but the file holds ${crds.map((c) => `${c.spec.names.kind}.${c.spec.group}`).join(", ") || "no CRD"}`,
+                        );
                     }
                     cached = crds[0];
                     return cached;
@@ -383,7 +385,12 @@ function newAjv(): Ajv {
                 const id = JSON.stringify(keys.map((k) => (item as Record<string, unknown>)[k]));
                 const first = seen.get(id);
                 if (first === undefined) seen.set(id, i);
-                else errors.push({ keyword: LIST_MAP_KEYS_KEYWORD, message: `duplicate entry: items [${first}] and [${i}] have the same ${keys.join("/")} ${id} (x-kubernetes-list-type: map)`, params: { index: i } });
+                else
+                    errors.push({
+                        keyword: LIST_MAP_KEYS_KEYWORD,
+                        message: `duplicate entry: items [${first}] and [${i}] have the same ${keys.join("/")} ${id} (x-kubernetes-list-type: map)`,
+                        params: { index: i },
+                    });
             });
             (listMapKeys as unknown as { errors: Partial<ErrorObject>[] }).errors = errors;
             return errors.length === 0;
@@ -476,7 +483,9 @@ function problemMessage(e: ErrorObject): { extra?: string; message: string } {
             return { message: `must be a valid ${e.params.format}; got ${describeValue(e.data)}` };
         case "oneOf": {
             const branches = (e.schema as JsonSchema[]).map(describeBranch).join(" | ");
-            return { message: `must match exactly one of: ${branches}${e.params.passingSchemas ? ` (matches ${(e.params.passingSchemas as number[]).length})` : " (matches none)"}` };
+            return {
+                message: `must match exactly one of: ${branches}${e.params.passingSchemas ? ` (matches ${(e.params.passingSchemas as number[]).length})` : " (matches none)"}`,
+            };
         }
         case "anyOf":
             return { message: `must match at least one of: ${(e.schema as JsonSchema[]).map(describeBranch).join(" | ")}` };
@@ -540,9 +549,7 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 /** A validator over CRDs (parsed documents or lazily loaded files); compiled schemas are cached per version. */
 export function createCrdValidator(crds: readonly (CustomResourceDefinition | CrdSource)[]): CrdValidator {
-    const sources: CrdSource[] = crds.map((c) =>
-        "load" in c ? c : { file: "<memory>", group: c.spec.group, kind: c.spec.names.kind, load: () => c },
-    );
+    const sources: CrdSource[] = crds.map((c) => ("load" in c ? c : { file: "<memory>", group: c.spec.group, kind: c.spec.names.kind, load: () => c }));
     const compiled = new Map<string, ValidateFunction>();
     let ajv: Ajv | undefined;
 
@@ -586,7 +593,8 @@ export function createCrdValidator(crds: readonly (CustomResourceDefinition | Cr
         validate,
         assertValid(object: unknown) {
             const problems = validate(object);
-            if (problems.length > 0) throw new Error(`${objectName(object)} does not match its CRD (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatProblems(problems)}`);
+            if (problems.length > 0)
+                throw new Error(`${objectName(object)} does not match its CRD (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatProblems(problems)}`);
         },
     };
 }

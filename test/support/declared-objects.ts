@@ -92,7 +92,10 @@ export function caseConfig(stack: "dev" | "prod", mode: DeploymentMode, canary: 
     const raw = structuredClone(stackFileConfig(stack));
     if (typeof raw.signing?.publicKey === "string" && !raw.signing.publicKey.includes("-----BEGIN")) raw.signing.publicKey = testPublicKeyPem;
     raw.platform.kserve = { ...raw.platform.kserve, deploymentMode: mode };
-    expect(raw.models.filter((m: { canary?: unknown }) => m.canary), `Pulumi.${stack}.yaml has a canary to turn off`).not.to.be.empty;
+    expect(
+        raw.models.filter((m: { canary?: unknown }) => m.canary),
+        `Pulumi.${stack}.yaml has a canary to turn off`,
+    ).not.to.be.empty;
     if (!canary) for (const m of raw.models) delete m.canary;
     const secrets = { registryPassword: !!raw.registry.username, signingKeyPassword: !!raw.signing.key && !/^[a-z0-9]+:\/\//.test(raw.signing.key) };
     const result = validateStackConfig(raw, secrets);
@@ -114,13 +117,7 @@ export async function declareWholeProgram(config: StackConfig): Promise<void> {
     );
     await unwrap(stack.models);
     const policy = stack.platform.resources.signaturePolicy?.policy;
-    await Promise.all([
-        ...Object.values(stack.releases).flatMap((r) => [unwrap(r.application.urn), unwrap(r.bundle.push.urn)]),
-        ...(policy ? [unwrap(policy.urn)] : []),
-    ]);
+    await Promise.all([...Object.values(stack.releases).flatMap((r) => [unwrap(r.application.urn), unwrap(r.bundle.push.urn)]), ...(policy ? [unwrap(policy.urn)] : [])]);
 }
 
-export const cases = (["dev", "prod"] as const).flatMap((stack) =>
-    (["Knative", "Standard"] as const).flatMap((mode) => [true, false].map((canary) => ({ stack, mode, canary }))),
-);
-
+export const cases = (["dev", "prod"] as const).flatMap((stack) => (["Knative", "Standard"] as const).flatMap((mode) => [true, false].map((canary) => ({ stack, mode, canary }))));

@@ -44,20 +44,25 @@ export async function startMetricsExporter(profiles: Record<string, TrafficProfi
         const total = Math.floor(s.profile.rps * seconds);
         const errors = Math.floor(total * s.profile.errorRate);
         const buckets = LATENCY_BUCKETS_MS.map((le, i) => s.base.buckets[i] + (s.profile.latencyMs <= le ? total : 0));
-        return { ok: s.base.ok + total - errors, errors: s.base.errors + errors, latencySum: s.base.latencySum + total * s.profile.latencyMs, buckets, count: s.base.ok + s.base.errors + total };
+        return {
+            ok: s.base.ok + total - errors,
+            errors: s.base.errors + errors,
+            latencySum: s.base.latencySum + total * s.profile.latencyMs,
+            buckets,
+            count: s.base.ok + s.base.errors + total,
+        };
     };
     const setProfile = (revision: string, profile: TrafficProfile) => {
         const old = series.get(revision);
-        const base = old ? (({ ok, errors, latencySum, buckets }) => ({ ok, errors, latencySum, buckets }))(counts(old)) : { ok: 0, errors: 0, latencySum: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0) };
+        const base = old
+            ? (({ ok, errors, latencySum, buckets }) => ({ ok, errors, latencySum, buckets }))(counts(old))
+            : { ok: 0, errors: 0, latencySum: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0) };
         series.set(revision, { profile, base, since: now() });
     };
     for (const [revision, profile] of Object.entries(profiles)) setProfile(revision, profile);
 
     const render = () => {
-        const lines = [
-            "# HELP revision_request_count The number of requests that are routed to queue-proxy",
-            "# TYPE revision_request_count counter",
-        ];
+        const lines = ["# HELP revision_request_count The number of requests that are routed to queue-proxy", "# TYPE revision_request_count counter"];
         const all = [...series.entries()].map(([revision, s]) => ({ revision, c: counts(s) }));
         for (const { revision, c } of all) {
             lines.push(`revision_request_count{revision_name="${revision}",response_code_class="2xx"} ${c.ok}`);

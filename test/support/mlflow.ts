@@ -12,7 +12,13 @@ import { freePort } from "./registry";
 /** The venv `scripts/install-python-tools` makes, else `mlflow` on PATH; undefined when neither. */
 export function findMlflowBin(): { mlflow: string; python: string } | undefined {
     const cache = process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship");
-    const venvs = fs.existsSync(cache) ? fs.readdirSync(cache).filter((d) => d.startsWith("venv-mlflow-")).sort().reverse() : [];
+    const venvs = fs.existsSync(cache)
+        ? fs
+              .readdirSync(cache)
+              .filter((d) => d.startsWith("venv-mlflow-"))
+              .sort()
+              .reverse()
+        : [];
     for (const v of venvs) {
         const bin = path.join(cache, v, "bin");
         if (fs.existsSync(path.join(bin, "mlflow")) && fs.existsSync(path.join(bin, "python"))) return { mlflow: path.join(bin, "mlflow"), python: path.join(bin, "python") };
@@ -32,7 +38,7 @@ export function requireMlflow(ctx: Mocha.Context): { mlflow: string; python: str
     if (found) return found;
     const message = "mlflow is not installed (bash scripts/install-python-tools makes ~/.cache/modelship/venv-mlflow-*)";
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-     
+
     console.warn(`skipping: ${message}`);
     ctx.skip();
 }
@@ -67,7 +73,20 @@ export async function startMlflowServer(bins: { mlflow: string; python: string }
     const env = { ...process.env, MLFLOW_TRACKING_URI: "", PYTHONWARNINGS: "ignore", GIT_PYTHON_REFRESH: "quiet" };
     const child = spawn(
         bins.mlflow,
-        ["server", "--backend-store-uri", `sqlite:///${dir}/mlflow.db`, "--artifacts-destination", path.join(dir, "artifacts"), "--serve-artifacts", "--host", "127.0.0.1", "--port", String(port), "--workers", "1"],
+        [
+            "server",
+            "--backend-store-uri",
+            `sqlite:///${dir}/mlflow.db`,
+            "--artifacts-destination",
+            path.join(dir, "artifacts"),
+            "--serve-artifacts",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            String(port),
+            "--workers",
+            "1",
+        ],
         { cwd: dir, env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
     );
     running.add(child);

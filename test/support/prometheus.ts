@@ -44,12 +44,7 @@ export async function startPrometheus(targets: string[], opts: { scrapeIntervalS
     );
     const child = spawn(
         PROMETHEUS_BINARY,
-        [
-            `--config.file=${configFile}`,
-            `--storage.tsdb.path=${path.join(workDir, "data")}`,
-            `--web.listen-address=127.0.0.1:${port}`,
-            "--log.level=warn",
-        ],
+        [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(workDir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
         { stdio: ["ignore", "ignore", "pipe"] },
     );
     running.add(child);
@@ -93,7 +88,10 @@ export async function startPrometheus(targets: string[], opts: { scrapeIntervalS
             fs.rmSync(workDir, { recursive: true, force: true });
             throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
         }
-        const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+        const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
+            (r) => r.ok,
+            () => false,
+        );
         if (ready) break;
         if (Date.now() > deadline) {
             await stop();

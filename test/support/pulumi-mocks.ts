@@ -80,7 +80,12 @@ export function installRecordingMocks(
 export async function unwrap<T>(value: pulumi.Input<T>): Promise<{ value: T; isSecret: boolean }> {
     const out = pulumi.output(value);
     const [resolved, isSecret] = await Promise.all([
-        new Promise<T>((resolve) => out.apply((v) => { resolve(v as T); return v; })),
+        new Promise<T>((resolve) =>
+            out.apply((v) => {
+                resolve(v as T);
+                return v;
+            }),
+        ),
         pulumi.isSecret(out),
     ]);
     return { value: resolved, isSecret };

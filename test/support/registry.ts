@@ -43,11 +43,10 @@ export function requireTool(ctx: Mocha.Context, tool: string): void {
     for (const t of ["pulumi-resource-kubernetes", "pulumi-language-nodejs"]) fixes[t] = fixes.pulumi;
     const message = `${tool} is not installed (${fixes[tool] ?? "bash scripts/install-system-packages"})`;
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
-     
+
     console.warn(`skipping: ${message}`);
     ctx.skip();
 }
-
 
 export async function startRegistry(opts: { port?: number; storageDir?: string; accessLog?: boolean } = {}): Promise<LocalRegistry> {
     const port = opts.port ?? (await freePort());
@@ -99,7 +98,6 @@ export async function startRegistry(opts: { port?: number; storageDir?: string; 
         },
     };
 }
-
 
 export { freePort };
 

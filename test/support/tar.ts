@@ -3,7 +3,7 @@
 /** The regular files of a tar archive, by name. */
 export function untar(tar: Buffer): Record<string, string> {
     const files: Record<string, string> = {};
-    for (let off = 0; off + 512 <= tar.length; ) {
+    for (let off = 0; off + 512 <= tar.length;) {
         const header = tar.subarray(off, off + 512);
         if (header.every((b) => b === 0)) break;
         const name = header.subarray(0, 100).toString().replace(/\0.*$/s, "");
