@@ -2,10 +2,10 @@
 // arguments the pure signing functions built, secrets only in cosign's environment, and check
 // whether a signature is still in the registry (a deleted one is made again by the next up after a
 // refresh). Loaded by path in the provider's process (image-signature.ts); no Pulumi imports.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ProcessResult, runProcess } from "../lib/run-process";
 import { dockerConfigJson } from "../oci/auth";
 import { parseImageReference } from "../oci/reference";
 import { RegistryClient } from "../oci/remote";
@@ -59,7 +59,7 @@ export async function signImage(recipe: SignatureRecipe): Promise<void> {
             fs.writeFileSync(file, JSON.stringify(recipe.predicate));
             args = args.map((a) => a.split(PREDICATE_FILE_PLACEHOLDER).join(file));
         }
-        const run = await runProcess(cosign, args, env, COSIGN_TIMEOUT_MS);
+        const run = await runProcess(cosign, args, { env, timeoutMs: COSIGN_TIMEOUT_MS });
         if (run.code !== 0) {
             throw new Error(
                 `cosign ${verb} of ${recipe.reference} failed (${run.timedOut ? `stopped after ${COSIGN_TIMEOUT_MS / 1000} s` : `exit ${run.code}`}): ` +
@@ -107,7 +107,7 @@ const versionProbes = new Map<string, Promise<ProcessResult>>();
 async function checkCosignVersion(cosign: string, wanted: number): Promise<void> {
     let run: ProcessResult;
     try {
-        if (!versionProbes.has(cosign)) versionProbes.set(cosign, runProcess(cosign, ["version"], process.env, 30_000));
+        if (!versionProbes.has(cosign)) versionProbes.set(cosign, runProcess(cosign, ["version"], { env: process.env, timeoutMs: 30_000 }));
         run = await versionProbes.get(cosign)!;
     } catch (err) {
         versionProbes.delete(cosign);
@@ -161,36 +161,6 @@ function installCleanup(): void {
 }
 
 // ---- processes --------------------------------------------------------------------------------
-
-interface ProcessResult {
-    code: number;
-    stdout: string;
-    stderr: string;
-    timedOut: boolean;
-}
-
-function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ProcessResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGKILL");
-        }, timeoutMs);
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", (err) => {
-            clearTimeout(timer);
-            reject(err);
-        });
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? 1, stdout, stderr, timedOut });
-        });
-    });
-}
 
 function lastLines(text: string, n: number): string {
     return text.trim().split("\n").slice(-n).join("\n");

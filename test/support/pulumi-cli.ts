@@ -1,7 +1,7 @@
 // Runs the real Pulumi CLI for the end-to-end test: a throwaway file backend and passphrase, the
 // offline toolchain's environment (scripts/toolchain-env), a bounded time per call, output kept in
 // files of the run directory, and the streaming JSON event stream parsed for digests and policy results.
-import { spawn } from "child_process";
+import { runProcess } from "../../components/lib/run-process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -48,32 +48,11 @@ export function pulumi(project: PulumiProject, args: string[], opts: { timeoutMs
     const name = `${String(++runCounter).padStart(2, "0")}-${opts.name ?? args[0]}`;
     const log = path.join(project.logs, `${name}.log`);
     const timeoutMs = opts.timeoutMs ?? 300_000;
-    return new Promise((resolve, reject) => {
-        const child = spawn("pulumi", [...args, "--non-interactive"], {
-            cwd: project.dir,
-            env: { ...project.env, ...(opts.env ?? {}) },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGTERM");
-            setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-        }, timeoutMs);
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", (err) => {
-            clearTimeout(timer);
-            reject(err);
-        });
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            fs.writeFileSync(log, `$ pulumi ${args.join(" ")}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n`);
-            if (timedOut) stderr += `\n[e2e] pulumi ${args.join(" ")} stopped after ${timeoutMs / 1000} s`;
-            resolve({ code: code ?? 1, stdout, stderr, log });
-        });
+    const env = { ...project.env, ...(opts.env ?? {}) };
+    return runProcess("pulumi", [...args, "--non-interactive"], { cwd: project.dir, env, timeoutMs, killSignal: "SIGTERM" }).then(({ code, stdout, stderr, timedOut }) => {
+        fs.writeFileSync(log, `$ pulumi ${args.join(" ")}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n`);
+        const note = timedOut ? `\n[e2e] pulumi ${args.join(" ")} stopped after ${timeoutMs / 1000} s` : "";
+        return { code, stdout, stderr: stderr + note, log };
     });
 }
 
