@@ -13,11 +13,10 @@
 // Any tool it cannot build is an error (exit 1), with the log to read.
 // Env: MODELSHIP_CACHE, MODELSHIP_PULUMI_VERSION (force a CLI version, e.g. v3.259.0).
 // Wrapper Go modules are generated into a temporary directory, removed on exit (also on failure,
-// SIGINT and SIGTERM); nothing is written to the repository.
-import { spawn, type ChildProcess } from "child_process";
+// SIGINT and SIGTERM: scripts/lib/program.ts); nothing is written to the repository.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { Failure, isExecutable, isFile, modelshipCache, run, runCombined, runNice, runProgram, seconds, tempDir, touch, type RunResult } from "./lib/program";
 import {
     chosenCliVersion,
     cliCandidates,
@@ -51,114 +50,7 @@ import {
 
 const REPO = path.join(__dirname, "..");
 
-/** A failure whose explanation (if any) goes to stderr as it is; the program exits with `code`. */
-class Failure extends Error {
-    constructor(
-        readonly stderr: string | Buffer,
-        readonly code = 1,
-    ) {
-        super(stderr.toString());
-    }
-}
-
-// --- processes ---------------------------------------------------------------------------------
-// Each command runs in a process group of its own, so a SIGINT or SIGTERM to the toolchain reaches
-// everything a build started (go's compilers, install-go-tools' go); the toolchain then removes its
-// temporary directory and dies of the same signal.
-
-/** Where a child's stdout or stderr goes: an open file descriptor (a log), captured, or nowhere. */
-type Sink = number | "capture" | "ignore" | "inherit";
-
-interface RunResult {
-    status: number;
-    stdout: string;
-}
-
-let current: ChildProcess | undefined;
-let interruptedBy: NodeJS.Signals | undefined;
-const cleanups: (() => void)[] = [];
-
-function cleanup(): void {
-    for (const fn of cleanups.splice(0)) {
-        try {
-            fn();
-        } catch {
-            // best effort: the directory may be gone already
-        }
-    }
-}
-
-function dieOf(signal: NodeJS.Signals): void {
-    cleanup();
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-    process.kill(process.pid, signal);
-    setTimeout(() => process.exit(128 + (os.constants.signals[signal] ?? 0)), 1000);
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-    if (interruptedBy) return;
-    interruptedBy = signal;
-    const child = current;
-    if (!child?.pid) return dieOf(signal);
-    killGroup(child.pid, signal);
-    setTimeout(() => killGroup(child.pid, "SIGKILL"), 10_000).unref();
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-    if (pid === undefined) return;
-    try {
-        process.kill(-pid, signal);
-    } catch {
-        // the group has ended
-    }
-}
-
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdout?: Sink; stderr?: Sink } = {}): Promise<RunResult> {
-    const pipe = (sink: Sink | undefined) => (sink === "capture" ? "pipe" : (sink ?? "inherit"));
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", pipe(opts.stdout), pipe(opts.stderr)], detached: true });
-        current = child;
-        const out: Buffer[] = [];
-        child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
-        child.stderr?.resume();
-        let settled = false;
-        child.on("error", (err) => {
-            if (settled) return;
-            settled = true;
-            current = undefined;
-            reject(new Failure(`toolchain: cannot run ${cmd}: ${err.message}\n`));
-        });
-        child.on("close", (code, signal) => {
-            if (settled) return;
-            settled = true;
-            current = undefined;
-            if (interruptedBy) return dieOf(interruptedBy); // never resolves: the process ends
-            const status = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
-            resolve({ status, stdout: Buffer.concat(out).toString() });
-        });
-    });
-}
-
-/** `nice -n 10 go ...`: the long builds run at a lower priority. */
-function runNice(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; log: number }): Promise<RunResult> {
-    return run("nice", ["-n", "10", "go", ...args], { cwd: opts.cwd, env: opts.env, stdout: opts.log, stderr: opts.log });
-}
-
 // --- files -------------------------------------------------------------------------------------
-
-function isExecutable(file: string): boolean {
-    try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
-function isFile(file: string): boolean {
-    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
-}
 
 function readIfPresent(file: string): string | undefined {
     try {
@@ -172,12 +64,6 @@ function readIfPresent(file: string): string | undefined {
 function recreate(dir: string): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-}
-
-function touch(file: string): void {
-    fs.closeSync(fs.openSync(file, "a"));
-    const now = new Date();
-    fs.utimesSync(file, now, now);
 }
 
 /** Same file (device and inode), both present: `[ a -ef b ]`. */
@@ -211,13 +97,12 @@ function makeWritable(dir: string): void {
     }
 }
 
-const seconds = () => Math.floor(Date.now() / 1000);
 const say = (subject: string, text: string) => process.stdout.write(sayLine(subject, text));
 
 // --- the program -------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-    const cache = process.env.MODELSHIP_CACHE || `${process.env.HOME || os.homedir()}/.cache/modelship`;
+    const cache = modelshipCache();
     const tc = `${cache}/toolchain`;
     const bin = `${cache}/bin`;
     const logs = `${tc}/logs`;
@@ -234,8 +119,7 @@ async function main(): Promise<void> {
     const probe = probeProxy(goproxy.stdout);
 
     const started = seconds();
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "tmp."));
-    cleanups.push(() => fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 }));
+    const work = tempDir();
     const rows: StatusRow[] = [];
 
     const lock = JSON.parse(fs.readFileSync(`${REPO}/package-lock.json`, "utf8")) as unknown;
@@ -247,14 +131,8 @@ async function main(): Promise<void> {
 
     /** `go mod download -json MODULE@VERSION` through the probe proxy, stdout and stderr as one stream. */
     const modDownload = async (modVer: string) => {
-        const combined = `${work}/mod-download.out`;
-        const fd = fs.openSync(combined, "w");
-        try {
-            await run("go", ["mod", "download", "-json", modVer], { env: { ...process.env, GOPROXY: probe }, stdout: fd, stderr: fd });
-        } finally {
-            fs.closeSync(fd);
-        }
-        return interpretModDownload(fs.readFileSync(combined, "utf8"));
+        const { output } = await runCombined("go", ["mod", "download", "-json", modVer], { file: `${work}/mod-download.out`, env: { ...process.env, GOPROXY: probe } });
+        return interpretModDownload(output);
     };
     /** The path of MODULE@VERSION's downloaded .mod file; the proxy's refusal is a failure. */
     const gomod = async (modVer: string): Promise<string> => {
@@ -470,15 +348,9 @@ async function main(): Promise<void> {
     // --- 5. cosign: scripts/install-go-tools owns it (one recipe, one cache entry) -----------------
     {
         const t0 = seconds();
-        const combined = `${work}/install-go-tools.out`;
-        const fd = fs.openSync(combined, "w");
-        let status: number;
-        try {
-            status = (await run("bash", [`${REPO}/scripts/install-go-tools`], { stdout: fd, stderr: fd })).status;
-        } finally {
-            fs.closeSync(fd);
-        }
-        const output = fs.readFileSync(combined, "utf8").replace(/\n+$/, "");
+        const combined = await runCombined("bash", [`${REPO}/scripts/install-go-tools`], { file: `${work}/install-go-tools.out` });
+        const status = combined.status;
+        const output = combined.output.replace(/\n+$/, "");
         if (status !== 0) throw new Failure(`${output}\n`);
         const line = output
             .split("\n")
@@ -522,15 +394,4 @@ async function main(): Promise<void> {
     say("toolchain", `ready in ${seconds() - started}s: ${bin} (status: ${tc}/status.tsv)`);
 }
 
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
-process.on("exit", cleanup);
-main().catch((err: unknown) => {
-    if (err instanceof Failure) {
-        process.stderr.write(err.stderr);
-        process.exitCode = err.code;
-    } else {
-        process.stderr.write(`toolchain: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = 1;
-    }
-});
+runProgram("toolchain", main);
