@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { GO_MODULE_FIX, requireInput } from "../support/required-input";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -72,7 +73,7 @@ describe("scripts/lib/control-plane", () => {
     describe("the staging modules", () => {
         it("finds the 33 staging replaces of k8s.io/kubernetes@v1.36.3's real go.mod, in file order", function () {
             const file = kubernetesGoModPath();
-            if (!file) this.skip();
+            if (!file) return requireInput(this, "k8s.io/kubernetes@v1.36.3 is not in the Go module cache", GO_MODULE_FIX);
             const modules = stagingModules(fs.readFileSync(file, "utf8"));
             expect(modules).to.have.length(33);
             expect(modules.slice(0, 3)).to.deep.equal(["k8s.io/api", "k8s.io/apiextensions-apiserver", "k8s.io/apimachinery"]);
@@ -87,12 +88,12 @@ describe("scripts/lib/control-plane", () => {
 
         it("agrees with the sed of the bash script, on the real go.mod and on the lines above", function () {
             const file = kubernetesGoModPath();
-            if (!file) this.skip();
+            if (!file) return requireInput(this, "k8s.io/kubernetes@v1.36.3 is not in the Go module cache", GO_MODULE_FIX);
             const sed = (goMod: string) =>
                 bash(`for module in $(printf '%s' "$1" | sed -n 's#^[[:space:]]*\\(k8s\\.io/[^ ]*\\) => \\./staging/src/.*#\\1#p'); do echo "$module"; done`, goMod);
             for (const goMod of [fs.readFileSync(file, "utf8"), ODD_REPLACES]) {
                 const reference = sed(goMod);
-                if (reference === undefined) this.skip();
+                if (reference === undefined) return requireInput(this, "bash is not installed", "apt-get install bash");
                 expect(reference).to.contain("k8s.io/api\n"); // the reference does find something
                 expect(stagingModules(goMod)).to.deep.equal(reference.split("\n").filter((l) => l !== ""));
             }
@@ -112,7 +113,7 @@ describe("scripts/lib/control-plane", () => {
                 'minor="v0.$(echo "$1" | cut -d. -f2)"; patch=$(echo "$1" | cut -d. -f3); echo "$minor $minor.$patch"; for p in $(seq "$patch" -1 0 2>/dev/null); do echo "$minor.$p"; done';
             for (const v of versions) {
                 const reference = bash(script, v);
-                if (reference === undefined) this.skip();
+                if (reference === undefined) return requireInput(this, "bash is not installed", "apt-get install bash");
                 const [header, ...candidates] = reference.split("\n").filter((l) => l !== "");
                 const got = stagingVersions(v);
                 expect(`${got.minor} ${got.wanted}`, v).to.equal(header);
@@ -128,7 +129,7 @@ describe("scripts/lib/control-plane", () => {
     describe("the wrapper module", () => {
         it("writes the go.mod the bash script wrote, from the real go.mod", function () {
             const file = kubernetesGoModPath();
-            if (!file) this.skip();
+            if (!file) return requireInput(this, "k8s.io/kubernetes@v1.36.3 is not in the Go module cache", GO_MODULE_FIX);
             const upstream = fs.readFileSync(file, "utf8");
             const replaces = stagingModules(upstream).map((m) => publishedReplace(m, m === "k8s.io/sample-cli-plugin" ? "v0.36.2" : "v0.36.3"));
             const got = kubeWrapperGoMod(goDirective(upstream), KUBERNETES_VERSION, replaces);
@@ -151,7 +152,7 @@ describe("scripts/lib/control-plane", () => {
                 KUBERNETES_VERSION,
                 ...replaces,
             );
-            if (reference === undefined) this.skip();
+            if (reference === undefined) return requireInput(this, "bash is not installed", "apt-get install bash");
             expect(got).to.equal(reference);
         });
 
@@ -178,7 +179,7 @@ describe("scripts/lib/control-plane", () => {
                     'stamp+=" -X k8s.io/component-base/version.gitMinor=$(echo "$1" | cut -d. -f2)"; stamp+=" -X k8s.io/component-base/version.gitTreeState=clean"; echo "-s -w $stamp"',
                 KUBERNETES_VERSION,
             );
-            if (reference === undefined) this.skip();
+            if (reference === undefined) return requireInput(this, "bash is not installed", "apt-get install bash");
             expect(`${buildLdflags(KUBERNETES_VERSION)}\n`).to.equal(reference);
         });
 
@@ -199,7 +200,7 @@ describe("scripts/lib/control-plane", () => {
             expect(lastLines("", 20)).to.equal("");
             for (const input of inputs) {
                 const tail = system("tail", ["-20"], { input });
-                if (tail.status === null) this.skip();
+                if (tail.status === null) return requireInput(this, "tail is not installed", "apt-get install coreutils");
                 expect(lastLines(input, 20), JSON.stringify(input)).to.equal(tail.stdout);
             }
         });
@@ -208,7 +209,7 @@ describe("scripts/lib/control-plane", () => {
     describe("go mod download -json (the toolchain's reading)", () => {
         it("gives the .mod file of k8s.io/kubernetes@v1.36.3 from the module cache, and the refusal of an unpublished version", function () {
             const file = kubernetesGoModPath();
-            if (!file) this.skip();
+            if (!file) return requireInput(this, "k8s.io/kubernetes@v1.36.3 is not in the Go module cache", GO_MODULE_FIX);
             const download = (modVer: string) => {
                 const r = system("go", ["mod", "download", "-json", modVer], { env: { GOPROXY: "off", GOFLAGS: "-mod=mod -trimpath" } });
                 return interpretModDownload(`${r.stdout}${r.stderr}`);

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { GO_MODULE_FIX, requireInput } from "../support/required-input";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -149,7 +150,8 @@ describe("scripts/lib/toolchain", () => {
         });
 
         it("reads the real go command's answers (module cache, GOPROXY=off)", function () {
-            if (!cachedGoMod("github.com/pulumi/pulumi/pkg/v3", "v3.248.0")) this.skip();
+            if (!cachedGoMod("github.com/pulumi/pulumi/pkg/v3", "v3.248.0"))
+                requireInput(this, "github.com/pulumi/pulumi/pkg/v3@v3.248.0 is not in the Go module cache", GO_MODULE_FIX);
             const download = (modVer: string) => {
                 const r = system("go", ["mod", "download", "-json", modVer], { env: { GOPROXY: "off" } });
                 return interpretModDownload(`${r.stdout}${r.stderr}`);
@@ -164,7 +166,7 @@ describe("scripts/lib/toolchain", () => {
     describe("wrapper modules", () => {
         it("repeats the remote replaces of pkg/v3's real go.mod and drops the local one", function () {
             const goMod = cachedGoMod("github.com/pulumi/pulumi/pkg/v3", "v3.248.0");
-            if (!goMod) this.skip();
+            if (!goMod) return requireInput(this, "github.com/pulumi/pulumi/pkg/v3@v3.248.0 is not in the Go module cache", GO_MODULE_FIX);
             expect(goMod).to.contain("replace github.com/pulumi/pulumi/sdk/v3 => ../sdk\n");
             expect(goDirective(goMod)).to.equal("go 1.25.11");
             expect(wrapperGoMod("pulumi-v3.248.0", goMod)).to.equal(
@@ -184,7 +186,7 @@ describe("scripts/lib/toolchain", () => {
         it("keeps sdk/v3 v3.68.0's replace (the legacy language host) and none of the kubernetes provider's", function () {
             const sdk = cachedGoMod("github.com/pulumi/pulumi/sdk/v3", "v3.68.0");
             const k8s = cachedGoMod("github.com/pulumi/pulumi-kubernetes/provider/v4", "v4.0.0-20260115033456-f47bc2d6f199");
-            if (!sdk || !k8s) this.skip();
+            if (!sdk || !k8s) return requireInput(this, "sdk/v3@v3.68.0 or the kubernetes provider's go.mod is not in the Go module cache", GO_MODULE_FIX);
             expect(remoteReplaces(sdk)).to.equal("replace (\n\tgolang.org/x/text => golang.org/x/text v0.3.6\n)\n");
             expect(goDirective(sdk)).to.equal("go 1.18");
             expect(remoteReplaces(k8s)).to.equal("replace (\n)\n");
@@ -225,7 +227,8 @@ describe("scripts/lib/toolchain", () => {
         it("agrees with the awk program the bash toolchain used, on the go.mod files of the module cache", function () {
             this.timeout(30_000);
             const cache = goModCache();
-            if (!cache || system("awk", ["BEGIN {}"]).status !== 0) this.skip();
+            if (!cache) return requireInput(this, "go is not installed", "Go ≥ 1.26 on PATH");
+            if (system("awk", ["BEGIN {}"]).status !== 0) return requireInput(this, "awk is not installed", "apt-get install mawk");
             // The old scripts/toolchain's remote_replaces, as the reference; one awk run for all the
             // files, the first rule marking where each file's output starts.
             const awk = `
@@ -248,7 +251,7 @@ describe("scripts/lib/toolchain", () => {
                     else if (entry.name.endsWith(".mod") && /^replace/m.test(fs.readFileSync(p, "utf8"))) files.push(p);
                 }
             }
-            if (files.length === 0) this.skip();
+            if (files.length === 0) return requireInput(this, "no go.mod with replace lines in the Go module cache", GO_MODULE_FIX);
             const reference = new Map<string, string>();
             let currentFile = "";
             for (const line of system("awk", [awk, ...files]).stdout.split("\n")) {
@@ -354,7 +357,7 @@ describe("scripts/lib/toolchain", () => {
                 ],
             ];
             const sorted = system("sort", ["-V"], { input: `${versions.join("\n")}\n`, env: { LC_ALL: "C" } });
-            if (sorted.status !== 0) this.skip();
+            if (sorted.status !== 0) return requireInput(this, "GNU sort -V is not available", "apt-get install coreutils");
             expect([...versions].sort(sortV)).to.deep.equal(sorted.stdout.trim().split("\n"));
         });
     });
