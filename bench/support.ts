@@ -5,27 +5,15 @@
 // Nothing here comes from test/: the bench must run without the test tree.
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { freePort, killAndWait, registryConfigYaml, waitUntilServing } from "../scripts/lib/loopback";
+import { findExecutable } from "../scripts/lib/program";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
-/** Where scripts/install-go-tools puts oras, crane and cosign. */
-export const GO_TOOLS_DIR = path.join(os.homedir(), ".cache", "modelship", "bin");
-
-/** Absolute path of a tool: as given when absolute, else on PATH, else in GO_TOOLS_DIR; undefined when missing. */
+/** Absolute path of a tool: as given when absolute, else on PATH, else where scripts/install-go-tools puts oras, crane and cosign ($MODELSHIP_CACHE/bin); undefined when missing. */
 export function findTool(tool: string): string | undefined {
     if (tool.startsWith("/")) return fs.existsSync(tool) ? tool : undefined;
-    for (const dir of [...(process.env.PATH ?? "").split(path.delimiter), GO_TOOLS_DIR]) {
-        const candidate = path.join(dir, tool);
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            return candidate;
-        } catch {
-            // not in this directory
-        }
-    }
-    return undefined;
+    return findExecutable(tool);
 }
 
 /** The tool's path, or exit 2 with how to install it. */

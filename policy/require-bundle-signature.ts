@@ -1,7 +1,8 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { modelImagesOf } from "./lib/model-images";
+import { isManifestBundle } from "./lib/kubernetes";
+import { bundleReferenceOf, modelImagesOf, signedReferences } from "./lib/model-images";
 import { describePolicy, settingsOf } from "./lib/settings";
-import { IMAGE_SIGNATURE, KIND_MANIFEST_BUNDLE, OCI_ARTIFACT } from "./lib/types";
+import { IMAGE_SIGNATURE } from "./lib/types";
 
 export interface BundleSignatureSettings {
     /** The signature resource must be made by cosign. */
@@ -28,14 +29,10 @@ export const requireBundleSignature: StackValidationPolicy = {
         if (!modelImagesOf(args.resources).some((i) => i.signingEnabled)) {
             args.notApplicable("no model image has signing enabled (require-model-signing-enabled reports those)");
         }
-        const signed = new Set(
-            args.resources
-                .filter((r) => r.type === IMAGE_SIGNATURE && typeof r.props.reference === "string" && (!settings.requireCosign || r.props.signer === "cosign"))
-                .map((r) => r.props.reference as string),
-        );
+        const signed = signedReferences(args.resources, settings.requireCosign);
         for (const r of args.resources) {
-            if (r.type !== OCI_ARTIFACT || r.props.kind !== KIND_MANIFEST_BUNDLE) continue;
-            const reference = typeof r.props.reference === "string" ? r.props.reference : `${r.props.registry}/${r.props.repository}@${r.props.digest}`;
+            if (!isManifestBundle(r.type, r.props)) continue;
+            const reference = bundleReferenceOf(r.props);
             if (!signed.has(reference)) {
                 reportViolation(`manifest bundle ${r.name} ("${reference}") has no signature resource (${IMAGE_SIGNATURE}) for that reference.`, r.urn);
             }

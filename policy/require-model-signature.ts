@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { modelImagesOf } from "./lib/model-images";
+import { modelImagesOf, signedReferences } from "./lib/model-images";
 import { IMAGE_SIGNATURE } from "./lib/types";
 import { describePolicy, settingsOf } from "./lib/settings";
 
@@ -29,20 +29,9 @@ export const requireModelSignature: StackValidationPolicy = {
         if (images.length === 0) {
             args.notApplicable("no model image has signing enabled (require-model-signing-enabled reports those)");
         }
-        const signedReferences = new Map<string, string[]>();
-        for (const r of args.resources) {
-            if (r.type !== IMAGE_SIGNATURE || typeof r.props.reference !== "string") {
-                continue;
-            }
-            if (settings.requireCosign && r.props.signer !== "cosign") {
-                continue;
-            }
-            const list = signedReferences.get(r.props.reference) ?? [];
-            list.push(r.name);
-            signedReferences.set(r.props.reference, list);
-        }
+        const signed = signedReferences(args.resources, settings.requireCosign);
         for (const image of images) {
-            if (!signedReferences.has(image.reference)) {
+            if (!signed.has(image.reference)) {
                 reportViolation(
                     `model image ${image.name} ("${image.reference}") has signing enabled but no ` +
                         `${settings.requireCosign ? "cosign " : ""}signature resource (${IMAGE_SIGNATURE}) for that reference.`,

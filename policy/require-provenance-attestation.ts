@@ -2,6 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { modelImagesOf } from "./lib/model-images";
 import { describePolicy, settingsOf, stringList } from "./lib/settings";
 import { IMAGE_ATTESTATION, SLSA_PROVENANCE_V1 } from "./lib/types";
+import { field } from "./lib/values";
 
 /** Paths (dot-separated, below `predicate`) every attestation carries whatever the stack says. */
 export const DEFAULT_REQUIRED_PREDICATE_FIELDS = [
@@ -17,13 +18,6 @@ export interface AttestationSettings {
     requiredPredicateFields: string[];
 }
 export const attestationDefaults: AttestationSettings = { predicateType: SLSA_PROVENANCE_V1, requiredPredicateFields: DEFAULT_REQUIRED_PREDICATE_FIELDS };
-
-/** The value at a dot-separated path, or undefined. */
-function at(value: unknown, dotted: string): unknown {
-    let v: unknown = value;
-    for (const key of dotted.split(".")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
-    return v;
-}
 
 function present(v: unknown): boolean {
     if (typeof v === "string") return v.trim() !== "";
@@ -70,7 +64,7 @@ export const requireProvenanceAttestation: StackValidationPolicy = {
             for (const a of attestations) {
                 // An unknown predicate (computed later) is not a missing one: preview shows it once known.
                 if (a.predicate === undefined) continue;
-                const missing = settings.requiredPredicateFields.filter((f) => !present(at(a.predicate, f)));
+                const missing = settings.requiredPredicateFields.filter((f) => !present(field(a.predicate, ...f.split("."))));
                 if (missing.length > 0) {
                     reportViolation(
                         `attestation ${a.name} of model image ${image.name} lacks ${missing.map((f) => `predicate.${f}`).join(", ")}; set the model's provenance in the stack config.`,

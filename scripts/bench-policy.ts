@@ -1,13 +1,12 @@
 // npm run bench:policy — every policy of the pack over 10,000 synthetic resources (model images,
 // manifest bundles with InferenceService + ServingRuntime + Deployment, Applications, workloads,
 // Helm charts, signature Commands, one Kyverno policy), with props wrapped the way the engine
-// wraps them (test/support/policy-harness.ts). Prints resources per second; the target is the
+// wraps them (policy/lib/harness.ts). Prints resources per second; the target is the
 // whole set in under 1 s (median of 3 timed passes after a warm-up). Exits 1 if the target is missed or a synthetic resource fails a policy.
 import * as fs from "fs";
 import * as path from "path";
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policy/policies";
-import { HarnessResource, isStackPolicy, runResourcePolicy, runStackPolicy } from "../policy/lib/harness";
+import { HarnessResource, isStackPolicy, runPolicies } from "../policy/lib/harness";
 
 const COUNT = Number(process.env.BENCH_RESOURCES ?? 10_000);
 const TARGET_SECONDS = 1;
@@ -129,19 +128,10 @@ function syntheticStack(count: number): HarnessResource[] {
 }
 
 async function runAll(stack: HarnessResource[]): Promise<{ seconds: number; violations: number }> {
-    const resourcePolicies = policies.filter((p) => !isStackPolicy(p)) as ResourceValidationPolicy[];
-    const stackPolicies = policies.filter(isStackPolicy);
-    let violations = 0;
     const started = process.hrtime.bigint();
-    for (const resource of stack) {
-        for (const p of resourcePolicies) {
-            violations += (await runResourcePolicy(p, resource, { config: config[p.name] })).violations.length;
-        }
-    }
-    for (const p of stackPolicies) {
-        violations += (await runStackPolicy(p, stack, { config: config[p.name] })).violations.length;
-    }
-    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, violations };
+    const runs = await runPolicies(policies, stack, config);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { seconds, violations: runs.reduce((n, run) => n + run.violations.length, 0) };
 }
 
 async function main() {

@@ -1,5 +1,5 @@
 // Model images (modelcar OciArtifacts) as the stack policies see them.
-import { KIND_MODELCAR_IMAGE, OCI_ARTIFACT } from "./types";
+import { IMAGE_SIGNATURE, KIND_MODELCAR_IMAGE, OCI_ARTIFACT } from "./types";
 import { field } from "./values";
 
 export interface ModelImage {
@@ -29,16 +29,37 @@ export function modelImagesOf(resources: readonly ResourceLike[]): ModelImage[] 
         if (!isModelImage(r)) {
             continue;
         }
-        const { registry, repository, digest } = r.props;
-        const reference = typeof r.props.reference === "string" && r.props.reference !== "" ? r.props.reference : `${String(registry)}/${String(repository)}@${String(digest)}`;
         out.push({
             urn: r.urn,
             name: r.name,
-            registry: String(registry),
-            repository: String(repository),
-            reference,
+            registry: String(r.props.registry),
+            repository: String(r.props.repository),
+            reference: bundleReferenceOf(r.props),
             signingEnabled: field(r.props.signing, "enabled") === true,
         });
     }
     return out;
+}
+
+/**
+ * The digest reference (`host/repo@sha256:…`) of an OciArtifact's props — a manifest bundle or a
+ * model image: its `reference` when that is a non-empty string, else `registry/repository@digest`.
+ */
+export function bundleReferenceOf(props: Record<string, unknown>): string {
+    return typeof props.reference === "string" && props.reference !== "" ? props.reference : `${String(props.registry)}/${String(props.repository)}@${String(props.digest)}`;
+}
+
+/** The references some signature resource (ImageSignature) signs; with `requireCosign`, only cosign's. */
+export function signedReferences(resources: readonly { type: string; props: Record<string, unknown> }[], requireCosign: boolean): Set<string> {
+    const signed = new Set<string>();
+    for (const r of resources) {
+        if (r.type !== IMAGE_SIGNATURE || typeof r.props.reference !== "string") {
+            continue;
+        }
+        if (requireCosign && r.props.signer !== "cosign") {
+            continue;
+        }
+        signed.add(r.props.reference);
+    }
+    return signed;
 }

@@ -3,7 +3,9 @@
 // the Argo CD Application pinned to it. Read from the engine's planned resources (their inputs);
 // each link is present or missing. Pure.
 import { EngineEvent } from "./events";
-import { IMAGE_ATTESTATION, IMAGE_SIGNATURE, KIND_MANIFEST_BUNDLE, OCI_ARTIFACT, ARGOCD_APPLICATION } from "../lib/types";
+import { isManifestBundle } from "../lib/kubernetes";
+import { bundleReferenceOf } from "../lib/model-images";
+import { IMAGE_ATTESTATION, IMAGE_SIGNATURE, ARGOCD_APPLICATION } from "../lib/types";
 import { field, stringOf } from "../lib/values";
 
 export interface ChainImage {
@@ -60,8 +62,8 @@ export function supplyChainOf(events: readonly EngineEvent[]): ModelChain[] {
     const planned = plannedOf(events);
     const signatureFor = (reference: string) => planned.find((p) => p.type === IMAGE_SIGNATURE && p.inputs.reference === reference)?.name;
     const chains: ModelChain[] = [];
-    for (const b of planned.filter((p) => p.type === OCI_ARTIFACT && p.inputs.kind === KIND_MANIFEST_BUNDLE)) {
-        const reference = stringOf(b.inputs.reference ?? `${stringOf(b.inputs.registry)}/${stringOf(b.inputs.repository)}@${stringOf(b.inputs.digest)}`);
+    for (const b of planned.filter((p) => isManifestBundle(p.type, p.inputs))) {
+        const reference = bundleReferenceOf(b.inputs);
         const images = imagesOfBundle(b.inputs.manifests).map((image): ChainImage => {
             const att = planned.find((p) => p.type === IMAGE_ATTESTATION && p.inputs.reference === image);
             return { reference: image, signature: signatureFor(image), ...(att ? { attestation: { name: att.name, predicateType: stringOf(att.inputs.predicateType) } } : {}) };

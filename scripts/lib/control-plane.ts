@@ -4,6 +4,8 @@
 // tools.go, the version stamp, the cache's stamp files. No I/O here: the program reads and runs,
 // these decide.
 
+import { SPACE } from "./toolchain";
+
 /** The Kubernetes release the control plane is built at. */
 export const KUBERNETES_VERSION = "v1.36.3";
 /** Bump when the build recipe changes, so cached binaries are rebuilt. */
@@ -12,8 +14,6 @@ export const RECIPE = 1;
 export const BINARIES = ["kube-apiserver", "kube-controller-manager"];
 /** The wrapper module's path: nothing of it is published. */
 export const WRAPPER_MODULE = "modelship.invalid/kube";
-
-const SPACE = "[ \\t\\n\\v\\f\\r]"; // POSIX [[:space:]]
 
 /**
  * The k8s.io modules a go.mod replaces with staging directories (`k8s.io/X => ./staging/src/...`

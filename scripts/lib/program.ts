@@ -151,6 +151,20 @@ export function modelshipCache(): string {
     return process.env.MODELSHIP_CACHE || `${process.env.HOME || os.homedir()}/.cache/modelship`;
 }
 
+/** `$MODELSHIP_CACHE/bin`: where scripts/install-go-tools and scripts/install-control-plane put what they build. */
+export function cacheBin(): string {
+    return path.join(modelshipCache(), "bin");
+}
+
+/** The path of executable file `name` on PATH (empty entries skipped) or in cacheBin(); undefined when neither has it. */
+export function findExecutable(name: string): string | undefined {
+    for (const dir of [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), cacheBin()]) {
+        const candidate = path.join(dir, name);
+        if (isExecutable(candidate) && isFile(candidate)) return candidate;
+    }
+    return undefined;
+}
+
 /** `[ -x file ]` */
 export function isExecutable(file: string): boolean {
     try {

@@ -2,6 +2,8 @@
 // `go mod download -json` and the lockfile, the wrapper modules' go.mod, the CLI version walk, the
 // status.tsv rows and the lines it prints. No I/O here: the program reads and runs, these decide.
 
+import { isPlainObject } from "../../components/lib/plain-object";
+
 /** Go modules the toolchain builds from (see docs/toolchain.md). */
 export const PULUMI_PKG = "github.com/pulumi/pulumi/pkg/v3";
 export const PULUMI_SDK = "github.com/pulumi/pulumi/sdk/v3";
@@ -36,16 +38,13 @@ export function probeProxy(goproxy: string): string {
 
 /** `version` of `node_modules/<name>` in a package-lock.json (lockfile v2/v3), e.g. 3.248.0. */
 export function lockVersion(lock: unknown, name: string): string | undefined {
-    if (!isRecord(lock) || !isRecord(lock.packages)) return undefined;
+    if (!isPlainObject(lock) || !isPlainObject(lock.packages)) return undefined;
     const entry = lock.packages[`node_modules/${name}`];
-    return isRecord(entry) && typeof entry.version === "string" ? entry.version : undefined;
+    return isPlainObject(entry) && typeof entry.version === "string" ? entry.version : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-const SPACE = "[ \\t\\n\\v\\f\\r]"; // POSIX [[:space:]]
+/** POSIX `[[:space:]]`, for the regular expressions that read go.mod and go command output. */
+export const SPACE = "[ \\t\\n\\v\\f\\r]";
 
 /**
  * The value of the first `"Key": "..."` line of `go mod download -json` output, as printed (JSON

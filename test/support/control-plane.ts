@@ -16,12 +16,12 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments, stringify } from "yaml";
+import { cacheBin, findExecutable } from "../../scripts/lib/program";
 
 export const CONTEXT = "modelship-e2e";
 export const FIELD_MANAGER = "modelship-e2e";
 const USER = "admin";
 
-const CACHE_BIN = path.join(process.env.MODELSHIP_CACHE ?? path.join(os.homedir(), ".cache", "modelship"), "bin");
 /** Each binary and how to get it. */
 const BINARIES = {
     etcd: "apt-get install etcd-server (or bash scripts/install-system-packages)",
@@ -90,24 +90,9 @@ export class KubeApiError extends Error {
     }
 }
 
-/** The binary's path: on PATH or in $MODELSHIP_CACHE/bin (where scripts/install-control-plane puts it). */
-export function findBinary(name: Component): string | undefined {
-    const dirs = [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), CACHE_BIN];
-    for (const dir of dirs) {
-        const candidate = path.join(dir, name);
-        try {
-            fs.accessSync(candidate, fs.constants.X_OK);
-            if (fs.statSync(candidate).isFile()) return candidate;
-        } catch {
-            // not in this directory
-        }
-    }
-    return undefined;
-}
-
-/** One line per missing binary, naming it and the fix. */
+/** One line per missing binary (looked for on PATH, then in $MODELSHIP_CACHE/bin, where scripts/install-control-plane puts it), naming it and the fix. */
 export function missingBinaries(components: Component[] = Object.keys(BINARIES) as Component[]): string[] {
-    return components.filter((name) => !findBinary(name)).map((name) => `${name} is not installed (not on PATH nor in ${CACHE_BIN}): ${BINARIES[name]}`);
+    return components.filter((name) => !findExecutable(name)).map((name) => `${name} is not installed (not on PATH nor in ${cacheBin()}): ${BINARIES[name]}`);
 }
 
 /** Under CI a missing binary is a failure, elsewhere a skip naming it (as requireTool in ./registry). */
@@ -179,7 +164,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         fs.writeFileSync(kubeconfigPath, kubeconfig(server, certs.caPem, token), { mode: 0o600 });
 
         const launch = (component: Component, args: string[]) => {
-            const child = startProcess(findBinary(component)!, args, file(`${component}.log`), ownRunDir ? runDir : undefined);
+            const child = startProcess(findExecutable(component)!, args, file(`${component}.log`), ownRunDir ? runDir : undefined);
             processes[component] = child;
         };
         const waitHealthy = async (component: Component, probe: () => Promise<string | true>) => {

@@ -5,6 +5,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { killAndWait, waitUntilServing } from "../../scripts/lib/loopback";
 import { freePort } from "./registry";
 
 export const PROMETHEUS_BINARY = "/usr/bin/prometheus";
@@ -54,11 +55,7 @@ export async function startPrometheus(targets: string[], opts: { scrapeIntervalS
     const url = `http://127.0.0.1:${port}`;
 
     const stop = async () => {
-        if (child.exitCode === null) {
-            const exited = new Promise((r) => child.once("exit", r));
-            child.kill("SIGKILL");
-            await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        }
+        await killAndWait(child);
         fs.rmSync(workDir, { recursive: true, force: true });
     };
 
@@ -81,25 +78,8 @@ export async function startPrometheus(targets: string[], opts: { scrapeIntervalS
     };
 
     // Ready, then every target scraped successfully (bounded).
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-        if (child.exitCode !== null) {
-            running.delete(child);
-            fs.rmSync(workDir, { recursive: true, force: true });
-            throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
-        }
-        const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
-            (r) => r.ok,
-            () => false,
-        );
-        if (ready) break;
-        if (Date.now() > deadline) {
-            await stop();
-            throw new Error(`prometheus did not become ready on ${url} within 20 s: ${stderr}`);
-        }
-        await new Promise((r) => setTimeout(r, 200));
-    }
     try {
+        await waitUntilServing(child, { name: "prometheus", port, path: "/-/ready", timeoutMs: 20_000, log: () => stderr });
         await waitFor('sum(up{job="modelship-test"})', targets.length, 20_000);
     } catch (err) {
         await stop();

@@ -2,7 +2,10 @@
 // cache). On a developer machine a missing one skips the test and says what is missing and how to
 // get it; under CI=true it fails the test: .ci/run must provide everything the tests use.
 
-export function requireInput(ctx: Mocha.Context, missing: string, fix: string): void {
+import { KUBERNETES_VERSION } from "../../scripts/lib/control-plane";
+import { K8S_PROVIDER_MODULE, k8sModuleVersion, LEGACY_LANG_VERSION, PULUMI_PKG, PULUMI_SDK } from "../../scripts/lib/toolchain";
+
+export function requireInput(ctx: Mocha.Context, missing: string, fix: string): never {
     const message = `${missing} (${fix})`;
     if (process.env.CI === "true") throw new Error(`${message}: required under CI`);
     console.warn(`skipping: ${message}`);
@@ -11,10 +14,12 @@ export function requireInput(ctx: Mocha.Context, missing: string, fix: string): 
 
 /** The Go modules whose files the script tests read as real inputs; .ci/run downloads them first. */
 export const SCRIPT_TEST_MODULES = [
-    "github.com/pulumi/pulumi/pkg/v3@v3.248.0",
-    "github.com/pulumi/pulumi/sdk/v3@v3.68.0",
-    "github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260115033456-f47bc2d6f199",
-    "k8s.io/kubernetes@v1.36.3",
+    // The CLI version is @pulumi/pulumi's in package-lock.json; no constant holds it.
+    `${PULUMI_PKG}@v3.248.0`,
+    `${PULUMI_SDK}@${LEGACY_LANG_VERSION}`,
+    // @pulumi/kubernetes 4.25.0, as package.json pins it.
+    `${K8S_PROVIDER_MODULE}@${k8sModuleVersion("4.25.0")}`,
+    `k8s.io/kubernetes@${KUBERNETES_VERSION}`,
 ];
 
 /** How to get a module's files into the Go module cache. */
