@@ -4,7 +4,7 @@
 // resolved version and its image digest show there — and the base images are checked readable,
 // before any resource is declared: a failure is one message naming the config path.
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig, readMlflowToken } from "./components/config/load";
+import { loadStackConfig } from "./components/config/load";
 import { ModelSourceError, resolveModelSources } from "./components/config/model-sources";
 import { baseImageProblems, formatPreflightProblems } from "./components/release/preflight";
 import { declareModelship } from "./components/stack";
@@ -16,7 +16,11 @@ function secretValue(value: pulumi.Output<string> | undefined): Promise<string |
 
 const loaded = loadStackConfig();
 
-export = resolveModelSources(loaded.config, { token: readMlflowToken() })
+// The MLflow token in plaintext resolves `models[].modelSource` while the program starts (the
+// resolution decides the image digests, so it cannot wait for an Output). It goes only into the
+// Authorization header of requests to `mlflow.trackingUri`: never into a resource, an output or a message.
+export = secretValue(loaded.secrets.mlflowToken)
+    .then((token) => resolveModelSources(loaded.config, { token }))
     .catch((err: unknown) => {
         // A config-shaped message (path and fix), without a stack trace.
         throw err instanceof ModelSourceError ? new pulumi.RunError(err.message) : err;

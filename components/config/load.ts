@@ -180,14 +180,3 @@ export function loadStackConfig(opts: LoadStackConfigOptions = {}): LoadedStackC
     }
     return { config: result.config, secrets };
 }
-
-/**
- * The MLflow token in plaintext, for resolving `models[].modelSource` while the program starts (the
- * resolution decides the image digests, so it cannot wait for an Output). It goes only into the
- * Authorization header of requests to `mlflow.trackingUri`: never into a resource, an output or a
- * message. Undefined when not set.
- */
-export function readMlflowToken(): string | undefined {
-    const value = pulumi.runtime.getConfig(`${configNamespace}:mlflowToken`);
-    return value === undefined || value === "" ? undefined : value;
-}

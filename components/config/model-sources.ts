@@ -2,7 +2,7 @@
 // through the MLflow tracking server, when the program starts — in preview too, so the resolved
 // version and the image digest built from it show in the preview, and an alias that moved to another
 // version is a change there, never a silent one. Pure of Pulumi; errors name the config path.
-import type { ProvenanceConfig, StackConfig } from "./schema";
+import { PROVENANCE_FIELDS, requiredProvenanceOf, type ProvenanceConfig, type ProvenanceField, type StackConfig } from "./schema";
 import { formatConfigProblems, ConfigProblem } from "./validate";
 import { mlflowAnnotations, ResolvedModelSource, resolveModelSource, ResolveOptions } from "../mlflow/resolve";
 
@@ -35,10 +35,10 @@ export interface ResolveModelSourcesOptions {
     resolve?: (uri: string, opts: ResolveOptions) => Promise<ResolvedModelSource>;
 }
 
-/** Only the four provenance fields, non-empty. */
-function provenanceFields(p: Partial<Record<string, string | undefined>>): ProvenanceConfig {
+/** Only the provenance fields (PROVENANCE_FIELDS), non-empty. */
+function provenanceFields(p: Partial<Record<ProvenanceField, string | undefined>>): ProvenanceConfig {
     const out: ProvenanceConfig = {};
-    for (const key of ["sourceRepository", "sourceRevision", "trainingRunId", "datasetHash"] as const) {
+    for (const key of PROVENANCE_FIELDS) {
         const v = p[key];
         if (typeof v === "string" && v !== "") out[key] = v;
     }
@@ -62,12 +62,12 @@ export async function resolveModelSources(config: StackConfig, opts: ResolveMode
     if (!config.mlflow) throw new ModelSourceError("mlflow.trackingUri is required to resolve models[].modelSource");
     const { trackingUri } = config.mlflow;
     const problems: ConfigProblem[] = [];
-    const required = config.signing.enabled && config.signing.attestProvenance ? config.signing.requiredProvenance : [];
+    const required = requiredProvenanceOf(config.signing);
     // One at a time: a stack has few models, and the cache makes repeated runs cheap.
     for (const job of jobs) {
         try {
             const r = await resolve(job.uri, { trackingUri, token: opts.token, cacheDir: opts.cacheDir });
-            const provenance = { ...provenanceFields(r.provenance as unknown as Record<string, string>), ...provenanceFields(job.configured) };
+            const provenance = { ...provenanceFields(r.provenance), ...provenanceFields(job.configured) };
             for (const field of required) {
                 if (!provenance[field]) {
                     problems.push({

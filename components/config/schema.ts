@@ -511,6 +511,16 @@ export const signingSchema = z
     .superRefine((sig, ctx) => addIssues(ctx, signingIssues(sig)));
 export type SigningConfig = z.infer<typeof signingSchema>;
 
+/** Whether model images get a provenance attestation (`cosign attest`), which admission then checks: signing on and `attestProvenance`. */
+export function attestsProvenance(signing: Pick<SigningConfig, "enabled" | "attestProvenance">): boolean {
+    return signing.enabled && signing.attestProvenance;
+}
+
+/** The provenance fields every model must carry: `signing.requiredProvenance` while attestations are on, none otherwise. */
+export function requiredProvenanceOf(signing: Pick<SigningConfig, "enabled" | "attestProvenance" | "requiredProvenance">): ProvenanceField[] {
+    return attestsProvenance(signing) ? signing.requiredProvenance : [];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Models
 

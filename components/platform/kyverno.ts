@@ -1,6 +1,6 @@
 // Kyverno and the ImageValidatingPolicy that admits only model images signed with the stack's key.
 // Pure builders; the component declares them.
-import type { PlatformConfig, ProvenanceField, RegistryConfig, SigningConfig } from "../config/schema";
+import { attestsProvenance, requiredProvenanceOf, type PlatformConfig, type ProvenanceField, type RegistryConfig, type SigningConfig } from "../config/schema";
 import { PROVENANCE_FIELD_PATHS, SLSA_PROVENANCE_V1 } from "../supply-chain/provenance";
 import { kyvernoCtlog } from "../supply-chain/verification";
 import { deepMerge, Values } from "./charts";
@@ -73,8 +73,8 @@ export function imageValidatingPolicy(registry: RegistryConfig, signing: Signing
         throw new Error("imageValidatingPolicy needs signing.publicKey (validated config always has it while signing is enabled)");
     }
     const prefix = modelImagePrefix(registry);
-    const attest = signing.attestProvenance;
-    const required = attest ? signing.requiredProvenance : [];
+    const attest = attestsProvenance(signing);
+    const required = requiredProvenanceOf(signing);
     const credentials: Values = {};
     if (registry.plainHttp) {
         credentials.allowInsecureRegistry = true;

@@ -153,8 +153,11 @@ export async function runPromotion(opts: PromotionOptions): Promise<PromotionRun
     const changes = decision.decision !== "hold";
     let newText: string | undefined;
     if (changes) {
+        // Read the file again: it may have changed while Prometheus answered, and writeModelRollout's
+        // "changed since the decision" guard must compare against what is there now.
+        const currentText = readText(stackFile, "the stack file");
         try {
-            newText = writeModelRollout(text, opts.model, decision.from, decision.to, shown(stackFile));
+            newText = writeModelRollout(currentText, opts.model, decision.from, decision.to, shown(stackFile));
         } catch (err) {
             if (err instanceof StackFileError) throw new PromotionConfigError(err.message);
             throw err;

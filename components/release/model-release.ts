@@ -9,7 +9,7 @@ import { digestOfReference } from "../oci/reference";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { DeploymentMode, ModelConfig, ProvenanceConfig, RegistryConfig, SigningConfig } from "../config/schema";
+import { attestsProvenance, type DeploymentMode, type ModelConfig, type ProvenanceConfig, type RegistryConfig, type SigningConfig } from "../config/schema";
 import type { ResolvedSource } from "../config/model-sources";
 import { buildApplication, buildRepositorySecret } from "./application";
 import { ImageAttestation } from "./image-attestation";
@@ -99,9 +99,11 @@ export function provenanceRecord(input: {
     bundleReference: string;
     application: ProvenanceRecord["application"];
     resolvedSources?: Record<string, ResolvedSource>;
+    /** The stable version's provenance (provenanceOf); default computed from `model` and `resolvedSources`. */
+    stableProvenance?: ProvenanceConfig;
 }): ProvenanceRecord {
     const { model, signing } = input;
-    const stableProvenance = provenanceOf(model, model.version, input.resolvedSources);
+    const stableProvenance = input.stableProvenance ?? provenanceOf(model, model.version, input.resolvedSources);
     const signatureOf = (reference: string): SignatureRecord | null =>
         signing.enabled
             ? { format: signing.signatureFormat, reference: signatureLocation(reference, signing.signatureFormat).reference, transparencyLog: signing.transparencyLog }
@@ -111,8 +113,7 @@ export function provenanceRecord(input: {
         image,
         digest: digestOfReference(image),
         signature: signatureOf(image),
-        attestation:
-            signing.enabled && signing.attestProvenance ? { predicateType: SLSA_PROVENANCE_V1, reference: attestationLocation(image, signing.signatureFormat).reference } : null,
+        attestation: attestsProvenance(signing) ? { predicateType: SLSA_PROVENANCE_V1, reference: attestationLocation(image, signing.signatureFormat).reference } : null,
     });
     const source: Record<string, string> = {};
     for (const key of Object.keys(PROVENANCE_ANNOTATIONS) as (keyof typeof PROVENANCE_ANNOTATIONS)[]) {
@@ -142,11 +143,18 @@ export function provenanceRecord(input: {
     };
 }
 
-/** A version's provenance: the configured one, over what its MLflow run gave when it came from MLflow. */
+/**
+ * A version's provenance: when it came from MLflow, the resolved one (resolveModelSources already laid
+ * the configured provenance over the run's); otherwise the configured one.
+ */
 export function provenanceOf(model: Pick<ModelConfig, "provenance">, version: string, resolvedSources?: Record<string, ResolvedSource>): ProvenanceConfig {
-    const resolved = resolvedSources?.[version];
-    const configured = Object.fromEntries(Object.entries(model.provenance ?? {}).filter(([, v]) => typeof v === "string" && v !== ""));
-    return resolved ? { ...resolved.provenance, ...configured } : (model.provenance ?? {});
+    return resolvedSources?.[version]?.provenance ?? model.provenance ?? {};
+}
+
+/** provenanceOf for each version of the model (stable, and the canary when there is one), computed once. */
+function provenanceByVersion(model: ModelConfig, resolvedSources?: Record<string, ResolvedSource>): Record<string, ProvenanceConfig> {
+    const versions = [model.version, ...(model.canary ? [model.canary.version] : [])];
+    return Object.fromEntries(versions.map((v) => [v, provenanceOf(model, v, resolvedSources)]));
 }
 
 /** What `declareModelImages` and `declareModelBundle` read from the release args. */
@@ -179,7 +187,7 @@ export interface ModelImages {
  * The model images of one release: a ModelImage for the stable version and one for the canary, as
  * children of `parent`, named `<name>-<version>`.
  */
-function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulumi.Resource): ModelImages {
+function declareModelImages(name: string, args: ModelArtifactsArgs, provenance: Record<string, ProvenanceConfig>, parent: pulumi.Resource): ModelImages {
     const { model, registry, signing } = args;
     const projectDir = args.projectDir ?? process.cwd();
     const repos = releaseRepositories(registry, model.name);
@@ -199,7 +207,7 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
                 registry,
                 repository: repos.image,
                 registryPassword: secrets.registryPassword,
-                provenance: provenanceOf(model, version, args.resolvedSources),
+                provenance: provenance[version],
                 annotations: resolved?.annotations,
                 signing,
                 builder: model.builder,
@@ -207,7 +215,7 @@ function declareModelImages(name: string, args: ModelArtifactsArgs, parent: pulu
                 projectDir,
                 modelcarUid: args.modelcarUid,
                 composer: args.composeModelImage,
-                fileDigests: args.signing.enabled && args.signing.attestProvenance,
+                fileDigests: attestsProvenance(args.signing),
                 configPath: `${configPath}${version === model.version ? "" : ".canary"} image ${version}`,
             },
             { parent },
@@ -231,11 +239,12 @@ function declareModelBundle(
     name: string,
     args: ModelArtifactsArgs,
     images: Pick<ModelImages, "stableImage" | "canaryImage">,
+    stableProvenance: ProvenanceConfig,
     parent: pulumi.Resource,
 ): { bundle: ManifestBundle; manifests: pulumi.Output<KubernetesObject[]>; newestVersion: string } {
     const { registry } = args;
     // A model from MLflow: its run's provenance (under the configured one) annotates the InferenceService and the bundle.
-    const model: ModelConfig = { ...args.model, provenance: provenanceOf(args.model, args.model.version, args.resolvedSources) };
+    const model: ModelConfig = { ...args.model, provenance: stableProvenance };
     const repos = releaseRepositories(registry, model.name);
     const secrets = args.secrets ?? {};
     const manifests = pulumi
@@ -295,7 +304,8 @@ export class ModelRelease extends pulumi.ComponentResource {
         const repos = releaseRepositories(registry, model.name);
         const secrets = args.secrets ?? {};
 
-        const declared = declareModelImages(name, args, this);
+        const provenance = provenanceByVersion(model, args.resolvedSources);
+        const declared = declareModelImages(name, args, provenance, this);
         this.stableImage = declared.stableImage;
         this.canaryImage = declared.canaryImage;
         const { images, versions } = declared;
@@ -318,34 +328,33 @@ export class ModelRelease extends pulumi.ComponentResource {
             : [];
 
         const cosignSecrets = { registryPassword: secrets.registryPassword, signingKeyPassword: secrets.signingKeyPassword };
-        this.attestations =
-            signing.enabled && signing.attestProvenance
-                ? images.map(
-                      (img, i) =>
-                          new ImageAttestation(
-                              `${name}-${versions[i]}-attestation`,
-                              {
-                                  reference: img.reference,
-                                  predicate: img.files.apply((files) =>
-                                      slsaProvenancePredicate({
-                                          modelName: model.name,
-                                          version: versions[i],
-                                          baseImage: model.baseImage,
-                                          files,
-                                          provenance: provenanceOf(model, versions[i], args.resolvedSources),
-                                      }),
-                                  ),
-                                  signing,
-                                  registry,
-                                  ...cosignSecrets,
-                              },
-                              // After the signature: cosign v2 writes both through the same image's tags.
-                              { parent: this, dependsOn: [img.push, this.signatures[i]] },
-                          ),
-                  )
-                : [];
+        this.attestations = attestsProvenance(signing)
+            ? images.map(
+                  (img, i) =>
+                      new ImageAttestation(
+                          `${name}-${versions[i]}-attestation`,
+                          {
+                              reference: img.reference,
+                              predicate: img.files.apply((files) =>
+                                  slsaProvenancePredicate({
+                                      modelName: model.name,
+                                      version: versions[i],
+                                      baseImage: model.baseImage,
+                                      files,
+                                      provenance: provenance[versions[i]],
+                                  }),
+                              ),
+                              signing,
+                              registry,
+                              ...cosignSecrets,
+                          },
+                          // After the signature: cosign v2 writes both through the same image's tags.
+                          { parent: this, dependsOn: [img.push, this.signatures[i]] },
+                      ),
+              )
+            : [];
 
-        const { bundle, newestVersion } = declareModelBundle(name, args, declared, this);
+        const { bundle, newestVersion } = declareModelBundle(name, args, declared, provenance[model.version], this);
         this.bundle = bundle;
         this.bundleSignature = signing.enabled
             ? new ImageSignature(`${name}-bundle-signature`, { reference: bundle.reference, signing, registry, ...cosignSecrets }, { parent: this, dependsOn: bundle.push })
@@ -419,6 +428,7 @@ export class ModelRelease extends pulumi.ComponentResource {
                     canaryImage,
                     bundleReference,
                     resolvedSources: args.resolvedSources,
+                    stableProvenance: provenance[model.version],
                     application: {
                         name: a.metadata.name,
                         namespace: a.metadata.namespace!,

@@ -97,13 +97,21 @@ export interface CosignSignInvocation {
  * reach cosign through a private temporary DOCKER_CONFIG written by the signing resource, never argv.
  */
 export function cosignSignInvocation(signing: SigningConfig, reference: string, opts: CosignSignOptions = {}): CosignSignInvocation {
+    return cosignInvocation("sign", [], signing, reference, opts);
+}
+
+/**
+ * `cosign <verb> --yes <verbFlags…> --key=… <sign flags…> <registry flags…> <reference>`: sign and attest
+ * share everything but the verb and its own flags (the key, transparency-log, format and registry settings).
+ */
+function cosignInvocation(verb: "sign" | "attest", verbFlags: string[], signing: SigningConfig, reference: string, opts: CosignSignOptions): CosignSignInvocation {
     if (!signing.key) {
         throw new Error("signing.key is required to sign (a key file, env://VAR or a KMS URI)");
     }
     if (!/@sha256:[a-f0-9]{64}$/.test(reference)) {
         throw new Error(`cosign signs by digest only; got "${reference}" (expected host/repo@sha256:<64 hex>)`);
     }
-    const args = ["sign", "--yes", `--key=${signing.key}`, ...cosignSignFlags(signing, opts.cosignMajor ?? 2), ...cosignRegistryFlags(opts), reference];
+    const args = [verb, "--yes", ...verbFlags, `--key=${signing.key}`, ...cosignSignFlags(signing, opts.cosignMajor ?? 2), ...cosignRegistryFlags(opts), reference];
     return { args, environment: signingEnvironmentNames(signing.key) };
 }
 
@@ -118,15 +126,19 @@ export function signingEnvironmentNames(key: string): string[] {
 
 /** Where the signature of `reference` lives in the registry, by format. */
 export function signatureLocation(reference: string, format: SignatureFormat): { reference: string; mediaType: string } {
-    const m = /^(.+)@sha256:([a-f0-9]{64})$/.exec(reference);
-    if (!m) throw new Error(`expected host/repo@sha256:<64 hex>, got "${reference}"`);
-    const [, repo, hex] = m;
     if (format === "legacy") {
-        return { reference: `${repo}:sha256-${hex}.sig`, mediaType: LEGACY_SIGNATURE_MEDIA_TYPE };
+        return { reference: digestTagReference(reference, ".sig"), mediaType: LEGACY_SIGNATURE_MEDIA_TYPE };
     }
     // A Sigstore bundle is an OCI referrer of the image; registries without the referrers API (e.g.
     // distribution 2.8) list it in the fallback index tagged `sha256-<hex>`.
-    return { reference: `${repo}:sha256-${hex}`, mediaType: BUNDLE_ARTIFACT_TYPE };
+    return { reference: digestTagReference(reference, ""), mediaType: BUNDLE_ARTIFACT_TYPE };
+}
+
+/** `host/repo@sha256:<hex>` → `host/repo:sha256-<hex><suffix>`: the tag cosign derives from an image digest. */
+function digestTagReference(reference: string, suffix: "" | ".sig" | ".att"): string {
+    const m = /^(.+)@sha256:([a-f0-9]{64})$/.exec(reference);
+    if (!m) throw new Error(`expected host/repo@sha256:<64 hex>, got "${reference}"`);
+    return `${m[1]}:sha256-${m[2]}${suffix}`;
 }
 
 /** Stands for the predicate file in attest arguments; the signing resource writes the file and substitutes its path. */
@@ -138,14 +150,10 @@ export const PREDICATE_FILE_PLACEHOLDER = "{predicate-file}";
  * travels as a file the signing resource writes (it holds no secret).
  */
 export function cosignAttestInvocation(signing: SigningConfig, reference: string, predicateType: string, opts: CosignSignOptions = {}): CosignSignInvocation {
-    const sign = cosignSignInvocation(signing, reference, opts);
-    const [, , ...rest] = sign.args; // "sign", "--yes"
-    return { args: ["attest", "--yes", `--type=${predicateType}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`, ...rest], environment: sign.environment };
+    return cosignInvocation("attest", [`--type=${predicateType}`, `--predicate=${PREDICATE_FILE_PLACEHOLDER}`], signing, reference, opts);
 }
 
 /** Where the attestation of `reference` lives: the `.att` tag (legacy) or, as a bundle, among the referrers. */
 export function attestationLocation(reference: string, format: SignatureFormat): { reference: string } {
-    const m = /^(.+)@sha256:([a-f0-9]{64})$/.exec(reference);
-    if (!m) throw new Error(`expected host/repo@sha256:<64 hex>, got "${reference}"`);
-    return { reference: format === "legacy" ? `${m[1]}:sha256-${m[2]}.att` : `${m[1]}:sha256-${m[2]}` };
+    return { reference: digestTagReference(reference, format === "legacy" ? ".att" : "") };
 }
