@@ -3,6 +3,7 @@
 // transport does not change. Credentials come from auth.ts (explicit, Docker config, helpers).
 import * as http from "http";
 import * as https from "https";
+import { readAll } from "../lib/read-all";
 import { Credentials } from "./auth";
 import { RegistryError } from "./errors";
 import { isLoopbackHost } from "./reference";
@@ -112,10 +113,7 @@ async function fetchToken(challenge: AuthChallenge, ctx: AuthContext): Promise<s
             ),
         );
         req.on("response", (r) => {
-            const chunks: Buffer[] = [];
-            r.on("data", (c: Buffer) => chunks.push(c));
-            r.on("end", () => resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
-            r.on("error", reject);
+            readAll(r).then((body) => resolve({ status: r.statusCode ?? 0, body }), reject);
         });
         req.end();
     });

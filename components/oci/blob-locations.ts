@@ -14,10 +14,13 @@ function file(cacheDir: string, registry: string): string {
     return path.join(cacheDir, "blob-locations", `${createHash("sha256").update(registry).digest("hex").slice(0, 32)}.json`);
 }
 
-/** Other repositories of `registry` known to hold `digest`. */
-export async function knownLocations(cacheDir: string, registry: string, digest: string, except: string): Promise<string[]> {
+/** Other repositories of `registry` known to hold a digest (all but `except`). */
+export type KnownLocations = (digest: string, except: string) => string[];
+
+/** The remembered locations of `registry`'s blobs, read once (a push reads them once for all its blobs). */
+export async function knownLocations(cacheDir: string, registry: string): Promise<KnownLocations> {
     const all = (await readJson<Locations>(file(cacheDir, registry))) ?? {};
-    return (all[digest] ?? []).filter((r) => r !== except);
+    return (digest, except) => (all[digest] ?? []).filter((r) => r !== except);
 }
 
 export async function recordLocations(cacheDir: string, registry: string, repository: string, digests: string[]): Promise<void> {

@@ -38,6 +38,8 @@ export interface RegistryErrorDetails {
     attempts?: number;
     /** The username whose credentials were sent, when they were. */
     username?: string;
+    /** The transport already retried this failure (backoff, time budget): a caller retrying it again would square the attempts. */
+    retried?: boolean;
 }
 
 export class RegistryError extends Error {
@@ -49,6 +51,7 @@ export class RegistryError extends Error {
     readonly code?: string;
     readonly attempts?: number;
     readonly username?: string;
+    readonly retried: boolean;
 
     constructor(message: string, details: RegistryErrorDetails) {
         super(message);
@@ -61,6 +64,7 @@ export class RegistryError extends Error {
         this.code = details.code;
         this.attempts = details.attempts;
         this.username = details.username;
+        this.retried = details.retried ?? false;
     }
 }
 
@@ -96,4 +100,22 @@ const STORAGE_FULL = /no space left|ENOSPC|"Err":28\b|insufficient storage|quota
 /** Is this answer the registry saying its storage (or our quota) is exhausted? */
 export function isStorageFull(status: number, bodyText: string): boolean {
     return status === 507 || ((status >= 500 || status === 403 || status === 400) && STORAGE_FULL.test(bodyText));
+}
+
+/**
+ * Throws when the registry's Docker-Content-Digest names another digest than the one sent. With an
+ * operation (an upload's commit) the message names it; without (a manifest PUT) it names the digest expected.
+ */
+export function checkReturnedDigest(
+    headers: Record<string, string | string[] | undefined>,
+    expected: string,
+    where: { registry: string; repository: string; operation?: string },
+): void {
+    const returned = headers["docker-content-digest"];
+    if (!returned || returned === expected) return;
+    const { registry, repository, operation } = where;
+    if (operation) {
+        throw new RegistryError(`${operation} on ${registry}/${repository}: the registry stored ${String(returned)}`, { kind: "digest-mismatch", registry, repository, operation });
+    }
+    throw new RegistryError(`registry ${registry}/${repository} stored ${String(returned)}, expected ${expected}`, { kind: "digest-mismatch", registry, repository });
 }

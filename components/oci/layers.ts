@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { defaultCacheDir, readJson, writeJsonAtomic } from "./disk-cache";
 import { mapLimit } from "./concurrency";
-import { planTar, streamTar, TarPlan, walkDirectory, WalkedEntry } from "./tar";
+import { compareArchivePaths, planTar, streamTar, TarPlan, walkDirectory, WalkedEntry } from "./tar";
 
 /** Bump when the tar layout changes: old cache entries then no longer match. */
 const LAYER_FORMAT = "modelship-tar-v1";
@@ -104,7 +104,7 @@ export function groupModelFiles(walked: WalkedEntry[], prefix: string): LayerGro
     const strip = prefix.replace(/^\/+|\/+$/g, "");
     const relative = (p: string) => (strip && p.startsWith(strip + "/") ? p.slice(strip.length + 1) : p);
     const fileGroups = large
-        .sort((a, b) => Buffer.compare(Buffer.from(a.archivePath), Buffer.from(b.archivePath)))
+        .sort((a, b) => compareArchivePaths(a.archivePath, b.archivePath))
         .map((e) => ({ entries: [...parents(e.archivePath), e], filePath: relative(e.archivePath), files: 1 }));
     const groups: LayerGroup[] = [];
     if (sharedMatters) groups.push({ entries: shared, files: shared.filter((e) => e.type === "file").length });

@@ -4,7 +4,7 @@
 // manifest by digest, then the tag. Manifest last, so an interrupted push never leaves a manifest
 // pointing at missing blobs.
 import { ArtifactBlob, ComposedArtifact } from "./artifact";
-import { knownLocations, recordLocations } from "./blob-locations";
+import { KnownLocations, knownLocations, recordLocations } from "./blob-locations";
 import { defaultCacheDir } from "./disk-cache";
 import { RegistryError } from "./errors";
 import { mapLimit } from "./concurrency";
@@ -58,30 +58,39 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
             opts.onProgress,
             opts.progressIntervalMs,
         );
+        // The remembered blob locations, read once for all the missing blobs (a hint: unreadable is none).
+        const locations: KnownLocations = missing.length > 0 ? await knownLocations(cacheDir, artifact.registry).catch(() => () => []) : () => [];
         // Largest first: the long uploads start early and the small ones fill in around them.
         const order = [...missing].sort((a, b) => b.descriptor.size - a.descriptor.size);
         await mapLimit(order, client.concurrency, async (blob) => {
             const { digest } = blob.descriptor;
-            await sessions.withBlobLock(artifact.registry, repository, digest, async (waited) => {
-                // Another push may have sent it while this one waited for the lock.
-                if (waited && (await client.blobSize(repository, digest)) !== undefined) return meter.blobSkipped(blob.descriptor.size);
-                for (const from of await mountCandidates(blob, artifact, cacheDir)) {
-                    if (await client.mountBlob(repository, digest, from).catch(() => false)) {
-                        blobsMounted++;
-                        return meter.blobSkipped(blob.descriptor.size);
+            try {
+                await sessions.withBlobLock(artifact.registry, repository, digest, async (waited) => {
+                    // Another push may have sent it while this one waited for the lock.
+                    if (waited && (await client.blobSize(repository, digest)) !== undefined) return meter.blobSkipped(blob.descriptor.size);
+                    for (const from of mountCandidates(blob, artifact, locations)) {
+                        if (await client.mountBlob(repository, digest, from).catch(() => false)) {
+                            blobsMounted++;
+                            return meter.blobSkipped(blob.descriptor.size);
+                        }
                     }
-                }
-                const sent = await client.uploadBlob(repository, blob.descriptor, blobSource(blob, artifact, opts, sourceClients), {
-                    onBytes: (n) => meter.addBytes(n),
-                    mismatchMessage: (actual) => mismatchMessage(blob, actual),
-                    // Files are re-hashed only by the registry (it verifies before committing);
-                    // bytes copied from another registry are checked here too.
-                    verify: blob.origin.kind === "registry",
-                    sessions,
+                    const sent = await client.uploadBlob(repository, blob.descriptor, blobSource(blob, artifact, opts, client, sourceClients), {
+                        onBytes: (n) => meter.addBytes(n),
+                        mismatchMessage: (actual) => mismatchMessage(blob, actual),
+                        // Files are re-hashed only by the registry (it verifies before committing);
+                        // bytes copied from another registry are checked here too.
+                        verify: blob.origin.kind === "registry",
+                        sessions,
+                    });
+                    bytesUploaded += sent;
+                    blobsUploaded++;
                 });
-                bytesUploaded += sent;
-                blobsUploaded++;
-            });
+            } catch (err) {
+                // The stat cache vouched for bytes that hash otherwise: forget that layer so the next run reads them.
+                if (err instanceof RegistryError && err.kind === "digest-mismatch" && blob.origin.kind === "directory")
+                    await forgetCachedLayer(blob.origin.layer.cacheKey, cacheDir);
+                throw err;
+            }
             meter.blobDone();
         });
         await client.putManifest(repository, artifact.digest, artifact.manifestBytes, artifact.mediaType);
@@ -94,12 +103,6 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
             artifact.blobs.map((b) => b.descriptor.digest),
         ).catch(() => undefined);
         return { digest: artifact.digest, reference: artifact.reference, bytesUploaded, blobsUploaded, blobsMounted };
-    } catch (err) {
-        // The stat cache vouched for bytes that hash otherwise: forget it so the next run reads them.
-        if (err instanceof RegistryError && err.kind === "digest-mismatch") {
-            for (const blob of artifact.blobs) if (blob.origin.kind === "directory") await forgetCachedLayer(blob.origin.layer.cacheKey, cacheDir);
-        }
-        throw err;
     } finally {
         client.close();
         for (const c of sourceClients.values()) c.close();
@@ -107,14 +110,15 @@ export async function pushArtifact(artifact: ComposedArtifact, opts: PushOptions
 }
 
 /** Repositories of the same registry that may hold the blob: the base image's, then remembered ones. */
-async function mountCandidates(blob: ArtifactBlob, artifact: ComposedArtifact, cacheDir: string): Promise<string[]> {
+function mountCandidates(blob: ArtifactBlob, artifact: ComposedArtifact, locations: KnownLocations): string[] {
     const out: string[] = [];
     if (blob.origin.kind === "registry" && blob.origin.registry === artifact.registry && blob.origin.repository !== artifact.repository) out.push(blob.origin.repository);
-    for (const r of await knownLocations(cacheDir, artifact.registry, blob.descriptor.digest, artifact.repository).catch(() => [])) if (!out.includes(r)) out.push(r);
+    for (const r of locations(blob.descriptor.digest, artifact.repository)) if (!out.includes(r)) out.push(r);
     return out.slice(0, 3);
 }
 
-function blobSource(blob: ArtifactBlob, artifact: ComposedArtifact, opts: PushOptions, sourceClients: Map<string, RegistryClient>): BlobSource {
+/** Where a blob's bytes come from; a blob of the target registry itself is read through the push's own client. */
+function blobSource(blob: ArtifactBlob, artifact: ComposedArtifact, opts: PushOptions, client: RegistryClient, sourceClients: Map<string, RegistryClient>): BlobSource {
     const origin = blob.origin;
     switch (origin.kind) {
         case "bytes":
@@ -123,11 +127,8 @@ function blobSource(blob: ArtifactBlob, artifact: ComposedArtifact, opts: PushOp
             return () => streamTar(origin.layer.plan, { readChunkBytes: 1024 * 1024 });
         case "registry": {
             const key = origin.registry;
-            if (!sourceClients.has(key)) {
-                const conn = origin.registry === artifact.registry ? opts.connection : opts.baseConnection;
-                sourceClients.set(key, new RegistryClient(origin.registry, conn ?? {}));
-            }
-            const source = sourceClients.get(key)!;
+            if (key !== artifact.registry && !sourceClients.has(key)) sourceClients.set(key, new RegistryClient(origin.registry, opts.baseConnection ?? {}));
+            const source = key === artifact.registry ? client : sourceClients.get(key)!;
             return () => source.streamBlob(origin.repository, blob.descriptor.digest);
         }
     }

@@ -4,7 +4,7 @@ import * as http from "http";
 import { isPlainObject } from "../lib/plain-object";
 import { credentialsFromDockerConfig } from "./auth";
 import { sha256Digest, verifyDigest } from "./digest";
-import { RegistryError } from "./errors";
+import { checkReturnedDigest, RegistryError } from "./errors";
 import { MANIFEST_ACCEPT, OCI_INDEX } from "./media-types";
 import { Transport, TransportOptions, TransportRequest, TransportResponse } from "./transport";
 import { BlobSource, uploadBlob, UploadOptions } from "./upload";
@@ -156,7 +156,7 @@ export class RegistryClient {
             headers: { "content-type": mediaType, "content-length": String(bytes.length) },
             operation: `PUT of manifest ${reference}`,
         });
-        checkReturnedDigest(res, digest, this.registry, repository);
+        checkReturnedDigest(res.headers, digest, { registry: this.registry, repository });
         return digest;
     }
 
@@ -207,12 +207,5 @@ export class RegistryClient {
             );
         }
         return entries.filter((m) => !artifactType || m.artifactType === artifactType);
-    }
-}
-
-export function checkReturnedDigest(res: TransportResponse, expected: string, registry: string, repository: string): void {
-    const returned = res.headers["docker-content-digest"];
-    if (returned && returned !== expected) {
-        throw new RegistryError(`registry ${registry}/${repository} stored ${String(returned)}, expected ${expected}`, { kind: "digest-mismatch", registry, repository });
     }
 }

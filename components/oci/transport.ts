@@ -4,6 +4,7 @@
 // registry's credentials go only to the registry's own origin.
 import * as http from "http";
 import * as https from "https";
+import { readAll } from "../lib/read-all";
 import { Credentials } from "./auth";
 import { AUTH_SCHEMES, parseAuthChallenge } from "./auth-challenge";
 import { isStorageFull, parseErrorBody, RegistryError, RegistryErrorKind } from "./errors";
@@ -129,6 +130,8 @@ export class Transport {
     private readonly onWait?: (wait: RetryWait) => void;
     /** Authorization header per auth scope, and whether credentials produced it. */
     private readonly authorizations = new Map<string, string>();
+    /** Challenges being answered, per auth scope: concurrent 401s for one scope share one token fetch. */
+    private readonly challenges = new Map<string, Promise<void>>();
 
     constructor(registry: string, opts: TransportOptions = {}) {
         this.registry = registry;
@@ -203,19 +206,19 @@ export class Transport {
                 if (err instanceof BodySourceError) throw err.cause;
                 const failure = this.networkError(err, req, attempt, started);
                 if (!retry || !isRetryableNetworkError(err)) throw failure;
-                await this.waitBeforeRetry(req, attempt, started, (err as NodeJS.ErrnoException).code ?? (err as Error).message, undefined, failure);
+                await this.waitBeforeRetry(req, attempt, started, (err as NodeJS.ErrnoException).code ?? (err as Error).message, undefined, markRetried(failure));
                 continue;
             }
             if (res.status === 401) {
                 const hadAuth = this.authorizations.has(scopeKey(req));
                 if (streamed) {
                     // The body is gone: renew, and let the caller resume from what the registry holds.
-                    await this.answerChallenge(res, req, attempt);
+                    await this.answerChallengeOnce(res, req, attempt);
                     throw new AuthRenewed();
                 }
                 if (!authAnswered) {
                     authAnswered = true;
-                    await this.answerChallenge(res, req, attempt);
+                    await this.answerChallengeOnce(res, req, attempt);
                     attempt--; // answering a challenge is not a failed attempt
                     continue;
                 }
@@ -228,7 +231,7 @@ export class Transport {
             if (retry && transient && res.status !== 501) {
                 const retryAfter = retryAfterMs(res.headers["retry-after"]);
                 const reason = `HTTP ${res.status}${retryAfter !== undefined ? ` (Retry-After ${Math.round(retryAfter / 1000)} s)` : ""}`;
-                await this.waitBeforeRetry(req, attempt, started, reason, retryAfter, this.statusError(res, req, attempt));
+                await this.waitBeforeRetry(req, attempt, started, reason, retryAfter, markRetried(this.statusError(res, req, attempt)));
                 continue;
             }
             throw this.statusError(res, req, attempt);
@@ -287,6 +290,7 @@ export class Transport {
                     status: failure.status,
                     code: failure.code,
                     attempts: attempt,
+                    retried: true,
                 },
             );
         }
@@ -312,6 +316,17 @@ export class Transport {
     }
 
     // ---- auth --------------------------------------------------------------------------------
+
+    /** Answers a challenge, or joins the answer already under way for the same scope. */
+    private answerChallengeOnce(res: TransportResponse, req: TransportRequest, attempts: number): Promise<void> {
+        const key = scopeKey(req);
+        let pending = this.challenges.get(key);
+        if (!pending) {
+            pending = this.answerChallenge(res, req, attempts).finally(() => this.challenges.delete(key));
+            this.challenges.set(key, pending);
+        }
+        return pending;
+    }
 
     private async answerChallenge(res: TransportResponse, req: TransportRequest, attempts: number): Promise<void> {
         const challenge = parseAuthChallenge(res.headers["www-authenticate"]);
@@ -446,6 +461,11 @@ function drainOrClose(request: http.ClientRequest): Promise<void> {
     });
 }
 
+/** The same error, marked as one the transport already retried (see RegistryError.retried). */
+function markRetried(err: RegistryError): RegistryError {
+    return new RegistryError(err.message, { ...err, kind: err.kind, registry: err.registry, retried: true });
+}
+
 function scopeKey(req: Pick<TransportRequest, "repository" | "mountFrom">): string {
     return req.mountFrom ? `${req.repository}<${req.mountFrom}` : req.repository;
 }
@@ -457,10 +477,4 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
     if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
     const date = Date.parse(value);
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
 }

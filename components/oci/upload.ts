@@ -15,7 +15,7 @@
 // the source's read buffers (1 MiB reads, one read ahead).
 import { createHash } from "crypto";
 import { DigestMismatch } from "./digest";
-import { RegistryError } from "./errors";
+import { checkReturnedDigest, RegistryError } from "./errors";
 import { AuthRenewed, Transport, TransportRequest, TransportResponse } from "./transport";
 import { UploadSessions } from "./upload-sessions";
 
@@ -41,8 +41,6 @@ export interface UploadOptions {
 }
 
 interface Session {
-    /** The Location the POST returned. */
-    first: string;
     /** Where the next PATCH/PUT goes: the latest Location, whose state matches what the registry holds. */
     next: string;
     /** Bytes the registry holds. */
@@ -91,15 +89,17 @@ class BlobUpload {
         for (;;) {
             try {
                 if (!session) session = await this.open();
-                else if (session.offset < 0) session = await this.status(session.next, session.first);
+                else if (session.offset < 0) session = await this.status(session.next);
                 if (!session) continue; // the registry forgot it: open a new one
                 await this.send(session);
                 await this.opts.sessions?.forget(this.client.registry, this.repository, this.descriptor.digest);
                 return this.sent;
             } catch (err) {
-                if (err instanceof DigestMismatch) {
+                // Bytes that hash otherwise here (DigestMismatch), or at the registry on commit: the source changed under us.
+                if (err instanceof DigestMismatch || (err instanceof RegistryError && err.kind === "digest-mismatch")) {
                     await this.cancel(session);
-                    throw new RegistryError(this.opts.mismatchMessage ? this.opts.mismatchMessage(err.actual) : err.message, {
+                    const actual = err instanceof DigestMismatch ? err.actual : undefined;
+                    throw new RegistryError(this.opts.mismatchMessage ? this.opts.mismatchMessage(actual) : err.message, {
                         kind: "digest-mismatch",
                         registry: this.client.registry,
                         repository: this.repository,
@@ -112,20 +112,11 @@ class BlobUpload {
                     continue;
                 }
                 if (!(err instanceof RegistryError)) throw err;
-                if (err.kind === "digest-mismatch") {
-                    // The registry computed another digest on commit: the source changed under us.
-                    await this.cancel(session);
-                    throw new RegistryError(this.opts.mismatchMessage ? this.opts.mismatchMessage() : err.message, {
-                        kind: "digest-mismatch",
-                        registry: this.client.registry,
-                        repository: this.repository,
-                        operation: this.operation,
-                    });
-                }
                 const sessionLost = err.status === 404 || err.code === "BLOB_UPLOAD_UNKNOWN";
                 const transient = err.kind === "unreachable" || err.kind === "timed-out" || err.kind === "server-error";
                 failures++;
-                if ((!transient && !sessionLost) || failures > transport.maxRetries) {
+                // A failure the transport already retried (the POST, the status GET) is not retried again here.
+                if ((!transient && !sessionLost) || err.retried || failures > transport.maxRetries) {
                     // A registry that is down keeps the session for the next run; any other end cancels it.
                     if (err.kind !== "unreachable" && err.kind !== "timed-out") await this.cancel(session);
                     throw failures > 1 ? withAttempts(err, failures) : err;
@@ -133,7 +124,7 @@ class BlobUpload {
                 if (sessionLost) session = undefined;
                 else if (session) session.offset = -1; // ask the registry where it stands
                 const waitMs = transport.backoffMs(failures);
-                transport.notifyWait?.({ operation: this.operation, attempt: failures, waitMs, reason: err.kind === "server-error" ? `HTTP ${err.status}` : err.kind });
+                transport.notifyWait({ operation: this.operation, attempt: failures, waitMs, reason: err.kind === "server-error" ? `HTTP ${err.status}` : err.kind });
                 await new Promise((resolve) => setTimeout(resolve, waitMs));
             }
         }
@@ -145,12 +136,12 @@ class BlobUpload {
         if (!sessions) return undefined;
         const latest = await sessions.recall(this.client.registry, this.repository, this.descriptor.digest);
         if (!latest) return undefined;
-        const session = await this.status(latest, latest).catch(() => undefined);
-        if (!session) {
-            await this.cancel({ first: latest, next: latest, offset: 0 });
-            await sessions.forget(this.client.registry, this.repository, this.descriptor.digest);
+        try {
+            return await this.status(latest); // cancels (and forgets) a session the registry no longer knows
+        } catch {
+            await this.cancel({ next: latest, offset: 0 });
+            return undefined;
         }
-        return session;
     }
 
     private async open(): Promise<Session> {
@@ -166,20 +157,20 @@ class BlobUpload {
         if (minChunk > 0) this.minChunk = minChunk;
         const first = this.location(res);
         await this.opts.sessions?.remember(this.client.registry, this.repository, this.descriptor.digest, first);
-        return { first, next: first, offset: 0 };
+        return { next: first, offset: 0 };
     }
 
     /** Asks the registry how much of the session it holds; undefined when it no longer knows it (or will not say). */
-    private async status(latest: string, first: string): Promise<Session | undefined> {
+    private async status(latest: string): Promise<Session | undefined> {
         const res = await this.client.request({ method: "GET", url: latest, repository: this.repository, ok: [204, 400, 404, 405, 416], operation: `status of ${this.operation}` });
         if (res.status !== 204) {
-            await this.cancel({ first, next: latest, offset: 0 });
+            await this.cancel({ next: latest, offset: 0 });
             return undefined;
         }
         const range = /^(?:bytes=)?0-(\d+)$/.exec(String(res.headers.range ?? ""));
         // "0-0" is also what distribution answers for an empty session; a 1-byte prefix is re-sent.
         const offset = range && Number(range[1]) > 0 ? Number(range[1]) + 1 : 0;
-        return { first, next: res.headers.location ? String(res.headers.location) : latest, offset: Math.min(offset, this.descriptor.size) };
+        return { next: res.headers.location ? String(res.headers.location) : latest, offset: Math.min(offset, this.descriptor.size) };
     }
 
     private async cancel(session: Session | undefined): Promise<void> {
@@ -207,7 +198,7 @@ class BlobUpload {
                 headers: { "content-type": "application/octet-stream", "content-length": String(size) },
                 operation: this.operation,
             });
-            this.checkCommitted(res);
+            checkReturnedDigest(res.headers, this.descriptor.digest, { registry: this.client.registry, repository: this.repository, operation: this.operation });
             return;
         }
         const chunkSize = this.opts.chunkSize ? Math.max(this.opts.chunkSize, this.minChunk, 1) : size;
@@ -226,7 +217,7 @@ class BlobUpload {
             operation: `commit of ${this.operation}`,
             retry: false,
         });
-        this.checkCommitted(res);
+        checkReturnedDigest(res.headers, this.descriptor.digest, { registry: this.client.registry, repository: this.repository, operation: this.operation });
     }
 
     /** The bytes from `session.offset` on, in PATCHes of `chunkSize`; the session follows the registry's Locations. */
@@ -252,18 +243,6 @@ class BlobUpload {
             await this.opts.sessions?.remember(this.client.registry, this.repository, this.descriptor.digest, session.next);
         }
         await reader.drain(); // runs the digest check if the last piece was not needed
-    }
-
-    private checkCommitted(res: TransportResponse): void {
-        const returned = res.headers["docker-content-digest"];
-        if (returned && returned !== this.descriptor.digest) {
-            throw new RegistryError(`${this.operation} on ${this.client.registry}/${this.repository}: the registry stored ${String(returned)}`, {
-                kind: "digest-mismatch",
-                registry: this.client.registry,
-                repository: this.repository,
-                operation: this.operation,
-            });
-        }
     }
 
     private location(res: TransportResponse): string {
